@@ -1,0 +1,227 @@
+// Package activities holds the payment workflow's I/O: thin, idempotent calls
+// to Odoo and Afterpay. Business decisions live in package workflows.
+package activities
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/odoo-afterpay/bridge/afterpay"
+	"github.com/odoo-afterpay/bridge/money"
+	"github.com/odoo-afterpay/bridge/odoo"
+)
+
+// AfterpayClient is the part of *afterpay.Client the activities use.
+type AfterpayClient interface {
+	CreateCheckout(ctx context.Context, req *afterpay.CheckoutRequest) (*afterpay.Checkout, error)
+	CapturePayment(ctx context.Context, req *afterpay.CaptureRequest) (*afterpay.Payment, error)
+	GetPaymentByToken(ctx context.Context, token string) (*afterpay.Payment, error)
+	ReversePaymentByToken(ctx context.Context, token string) error
+	Refund(ctx context.Context, orderID string, req *afterpay.RefundRequest) (*afterpay.Refund, error)
+}
+
+// OdooClient is the part of *odoo.Client the activities use.
+type OdooClient interface {
+	ReadSaleOrder(ctx context.Context, id int64) (*odoo.SaleOrder, error)
+	FindSaleOrderByName(ctx context.Context, name string) (*odoo.SaleOrder, error)
+	FindAfterpayProvider(ctx context.Context) (providerID, methodID int64, err error)
+	EnsureTransaction(ctx context.Context, spec odoo.TransactionSpec) (int64, error)
+	SetTransactionState(ctx context.Context, txID int64, update odoo.TransactionUpdate) error
+	PostNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error)
+}
+
+// Activities are registered with the worker; the workflow calls them by
+// method value.
+type Activities struct {
+	Afterpay AfterpayClient
+	Odoo     OdooClient
+}
+
+// ReadOrderInput names the order to read: by id when known, else by name.
+type ReadOrderInput struct {
+	ID   int64  `json:"id,omitempty"`
+	Name string `json:"name"`
+}
+
+// ReadOrder reads a sale order with its lines and addresses.
+func (a *Activities) ReadOrder(ctx context.Context, in ReadOrderInput) (*odoo.SaleOrder, error) {
+	if in.ID > 0 {
+		order, err := a.Odoo.ReadSaleOrder(ctx, in.ID)
+		// The id is only a hint from a webhook; the name is authoritative.
+		if err == nil && order.Name == in.Name {
+			return order, nil
+		}
+		if err != nil && !errors.Is(err, odoo.ErrNotFound) {
+			return nil, odooFailure("read sale.order", err)
+		}
+	}
+	order, err := a.Odoo.FindSaleOrderByName(ctx, in.Name)
+	if err != nil {
+		return nil, odooFailure("find sale.order "+in.Name, err)
+	}
+	return order, nil
+}
+
+// NoteInput is a chatter note on a sale order. Marker makes it idempotent.
+type NoteInput struct {
+	OrderID int64  `json:"orderId"`
+	Body    string `json:"body"`
+	Marker  string `json:"marker"`
+}
+
+// PostOrderNote posts a note on the order's chatter, once per marker.
+func (a *Activities) PostOrderNote(ctx context.Context, in NoteInput) error {
+	if _, err := a.Odoo.PostNote(ctx, "sale.order", in.OrderID, in.Body, in.Marker); err != nil {
+		return odooFailure("post note", err)
+	}
+	return nil
+}
+
+// TransactionInput opens (or finds) the order's payment.transaction.
+type TransactionInput struct {
+	Reference string      `json:"reference"`
+	OrderID   int64       `json:"orderId"`
+	PartnerID int64       `json:"partnerId"`
+	Amount    money.Money `json:"amount"`
+	Message   string      `json:"message"`
+}
+
+// OpenTransaction finds or creates the order's Afterpay payment.transaction
+// and leaves it pending.
+func (a *Activities) OpenTransaction(ctx context.Context, in TransactionInput) (int64, error) {
+	providerID, methodID, err := a.Odoo.FindAfterpayProvider(ctx)
+	if err != nil {
+		return 0, odooFailure("find the Afterpay payment provider", err)
+	}
+	txID, err := a.Odoo.EnsureTransaction(ctx, odoo.TransactionSpec{
+		Reference: in.Reference, OrderID: in.OrderID, PartnerID: in.PartnerID,
+		ProviderID: providerID, PaymentMethodID: methodID, Amount: in.Amount, Operation: "online_redirect",
+	})
+	if err != nil {
+		return 0, odooFailure("ensure payment.transaction "+in.Reference, err)
+	}
+	if err := a.Odoo.SetTransactionState(ctx, txID, odoo.TransactionUpdate{State: "pending", Message: in.Message}); err != nil {
+		return 0, odooFailure("set payment.transaction pending", err)
+	}
+	return txID, nil
+}
+
+// TransactionStateInput moves a payment.transaction to a new state.
+type TransactionStateInput struct {
+	TransactionID     int64  `json:"transactionId"`
+	State             string `json:"state"`
+	Message           string `json:"message"`
+	ProviderReference string `json:"providerReference,omitempty"`
+}
+
+// SetTransactionState writes the transaction's state; writing the same state
+// twice is harmless, so retries are safe.
+func (a *Activities) SetTransactionState(ctx context.Context, in TransactionStateInput) error {
+	err := a.Odoo.SetTransactionState(ctx, in.TransactionID, odoo.TransactionUpdate{
+		State: in.State, Message: in.Message, ProviderReference: in.ProviderReference,
+	})
+	if err != nil {
+		return odooFailure("set payment.transaction "+in.State, err)
+	}
+	return nil
+}
+
+// CheckoutCreated is what the workflow keeps of a new Afterpay checkout.
+type CheckoutCreated struct {
+	Token               string    `json:"token"`
+	Expires             time.Time `json:"expires"`
+	RedirectCheckoutURL string    `json:"redirectCheckoutUrl"`
+}
+
+// CreateCheckout creates an Afterpay checkout. It moves no money, so a retry
+// that creates a second token is harmless: the unused one expires.
+func (a *Activities) CreateCheckout(ctx context.Context, req *afterpay.CheckoutRequest) (*CheckoutCreated, error) {
+	c, err := a.Afterpay.CreateCheckout(ctx, req)
+	if err != nil {
+		return nil, afterpayFailure("create checkout", err)
+	}
+	return &CheckoutCreated{Token: c.Token, Expires: c.Expires, RedirectCheckoutURL: c.RedirectCheckoutURL}, nil
+}
+
+// PaymentOutcome is what the workflow keeps of an Afterpay payment.
+type PaymentOutcome struct {
+	OrderID string      `json:"orderId"`
+	Status  string      `json:"status"` // APPROVED or DECLINED
+	State   string      `json:"paymentState"`
+	Amount  money.Money `json:"amount"`
+	Created time.Time   `json:"created"`
+}
+
+// Approved reports whether Afterpay approved the payment.
+func (p *PaymentOutcome) Approved() bool { return p != nil && p.Status == afterpay.StatusApproved }
+
+func outcomeOf(p *afterpay.Payment) *PaymentOutcome {
+	return &PaymentOutcome{OrderID: p.ID, Status: p.Status, State: p.PaymentState, Amount: p.OriginalAmount, Created: p.Created}
+}
+
+// CaptureInput captures an approved checkout in full (immediate flow).
+type CaptureInput struct {
+	Token             string `json:"token"`
+	MerchantReference string `json:"merchantReference"`
+}
+
+// CapturePayment captures the payment. Afterpay makes capture idempotent on
+// the token, so a retry after a timeout returns the first attempt's payment.
+func (a *Activities) CapturePayment(ctx context.Context, in CaptureInput) (*PaymentOutcome, error) {
+	p, err := a.Afterpay.CapturePayment(ctx, &afterpay.CaptureRequest{Token: in.Token, MerchantReference: in.MerchantReference})
+	if err != nil {
+		return nil, afterpayFailure("capture", err)
+	}
+	return outcomeOf(p), nil
+}
+
+// LookupPayment finds the payment made with a checkout token, or returns nil
+// if there is none: how the workflow learns a capture's fate after the
+// capture's own retries ran out.
+func (a *Activities) LookupPayment(ctx context.Context, token string) (*PaymentOutcome, error) {
+	p, err := a.Afterpay.GetPaymentByToken(ctx, token)
+	if afterpay.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, afterpayFailure("get payment by token", err)
+	}
+	return outcomeOf(p), nil
+}
+
+// ReversePayment reverses a payment by its token (within 10 minutes of
+// the order's creation): no fee, nothing in settlement.
+func (a *Activities) ReversePayment(ctx context.Context, token string) error {
+	if err := a.Afterpay.ReversePaymentByToken(ctx, token); err != nil {
+		return afterpayFailure("reverse payment", err)
+	}
+	return nil
+}
+
+// RefundInput refunds part or all of a captured payment. RequestID and
+// MerchantReference are derived from the workflow, so a retry replays.
+type RefundInput struct {
+	OrderID           string      `json:"orderId"`
+	Amount            money.Money `json:"amount"`
+	RequestID         string      `json:"requestId"`
+	MerchantReference string      `json:"merchantReference"`
+}
+
+// RefundOutcome identifies a refund.
+type RefundOutcome struct {
+	RefundID   string    `json:"refundId"`
+	RefundedAt time.Time `json:"refundedAt"`
+}
+
+// RefundPayment refunds a captured payment.
+func (a *Activities) RefundPayment(ctx context.Context, in RefundInput) (*RefundOutcome, error) {
+	r, err := a.Afterpay.Refund(ctx, in.OrderID, &afterpay.RefundRequest{
+		RequestID: in.RequestID, Amount: in.Amount, MerchantReference: in.MerchantReference,
+		RefundMerchantReference: in.MerchantReference,
+	})
+	if err != nil {
+		return nil, afterpayFailure("refund", err)
+	}
+	return &RefundOutcome{RefundID: r.RefundID, RefundedAt: r.RefundedAt}, nil
+}

@@ -1,0 +1,88 @@
+package activities
+
+import (
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/odoo-afterpay/bridge/afterpay"
+	"github.com/odoo-afterpay/bridge/odoo"
+)
+
+// Application error types the workflow branches on. Retryable failures use
+// the *Unavailable types; everything else is final for the activity.
+const (
+	ErrTypeAfterpayUnavailable = "AfterpayUnavailable" // network, 5xx, 409 in progress, 429
+	ErrTypeAfterpayRejected    = "AfterpayRejected"    // a final 4xx; details: AfterpayRejection
+	ErrTypeOdooUnavailable     = "OdooUnavailable"     // network, 5xx, "probably applied": retried
+	ErrTypeOdooRejected        = "OdooRejected"        // a business error (fault 2) or a bug (fault 1)
+	ErrTypeOdooAccessDenied    = "OdooAccessDenied"    // credentials or permissions: an operator must act
+	ErrTypeOrderNotFound       = "OrderNotFound"
+)
+
+// AfterpayRejection is the detail of an ErrTypeAfterpayRejected error.
+type AfterpayRejection struct {
+	HTTPStatus    int    `json:"httpStatusCode"`
+	ErrorCode     string `json:"errorCode"`
+	ErrorID       string `json:"errorId,omitempty"`
+	Message       string `json:"message,omitempty"`
+	CorrelationID string `json:"correlationId,omitempty"`
+}
+
+// RejectionOf extracts the Afterpay rejection from an activity error, if the
+// activity failed with one.
+func RejectionOf(err error) (AfterpayRejection, bool) {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != ErrTypeAfterpayRejected || !appErr.HasDetails() {
+		return AfterpayRejection{}, false
+	}
+	var r AfterpayRejection
+	if appErr.Details(&r) != nil {
+		return AfterpayRejection{}, false
+	}
+	return r, true
+}
+
+// IsErrorType reports whether err is an activity failure of the given type.
+func IsErrorType(err error, errType string) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == errType
+}
+
+// afterpayFailure classifies an Afterpay client error for Temporal's retries.
+func afterpayFailure(op string, err error) error {
+	msg := fmt.Sprintf("afterpay %s: %v", op, err)
+	if afterpay.IsRetryable(err) {
+		opts := temporal.ApplicationErrorOptions{Cause: err}
+		if d, ok := afterpay.RetryAfterOf(err); ok {
+			opts.NextRetryDelay = d
+		}
+		return temporal.NewApplicationErrorWithOptions(msg, ErrTypeAfterpayUnavailable, opts)
+	}
+	var apErr *afterpay.Error
+	if errors.As(err, &apErr) {
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeAfterpayRejected, err, AfterpayRejection{
+			HTTPStatus: apErr.HTTPStatusCode, ErrorCode: apErr.ErrorCode, ErrorID: apErr.ErrorID,
+			Message: apErr.Message, CorrelationID: apErr.CorrelationID,
+		})
+	}
+	// The client refused the request before sending it: a bug, not weather.
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeAfterpayRejected, err, AfterpayRejection{ErrorCode: "client_validation", Message: err.Error()})
+}
+
+// odooFailure classifies an Odoo client error for Temporal's retries.
+func odooFailure(op string, err error) error {
+	msg := fmt.Sprintf("odoo %s: %v", op, err)
+	switch {
+	case errors.Is(err, odoo.ErrNotFound):
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeOrderNotFound, err)
+	case odoo.IsRetryable(err), odoo.IsProbablyApplied(err):
+		// A "probably applied" fault is retried: every write helper looks
+		// first, so the retry finds what the first attempt committed.
+		return temporal.NewApplicationErrorWithOptions(msg, ErrTypeOdooUnavailable, temporal.ApplicationErrorOptions{Cause: err})
+	case odoo.IsAccessAlarm(err):
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeOdooAccessDenied, err)
+	}
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeOdooRejected, err)
+}

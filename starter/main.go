@@ -1,0 +1,279 @@
+// Command starter is the operator's and integrator's CLI:
+//
+//	starter start -order S00042   start (or find) an order's payment workflow
+//	starter status -order S00042  show where an order's payment stands
+//	starter demo [-order S00042]  confirm a demo order and pay it end to end
+//	starter setup-odoo            prepare an Odoo 18 database for the product
+//
+// It reads the same configuration as the worker and the API (see README);
+// `make demo` points it at the .dev/dev.env file `make dev` writes.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/odoo-afterpay/bridge/api"
+	"github.com/odoo-afterpay/bridge/config"
+	"github.com/odoo-afterpay/bridge/internal/app"
+	"github.com/odoo-afterpay/bridge/internal/logging"
+	"github.com/odoo-afterpay/bridge/internal/shopper"
+	"github.com/odoo-afterpay/bridge/odoo"
+	"github.com/odoo-afterpay/bridge/odoo/provision"
+	"github.com/odoo-afterpay/bridge/workflows"
+)
+
+const usage = `usage: starter <command> [flags]
+
+commands:
+  start -order NAME [-id ID]   start the payment workflow of a confirmed Odoo sale order
+  status -order NAME           print where an order's payment stands
+  demo [-order NAME]           confirm a demo order in Odoo and pay it through the simulator
+  setup-odoo                   create the Afterpay provider, fields and automation rules in Odoo
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1], os.Args[2:], os.Stdout)
+	var usageErr usageError
+	switch {
+	case errors.As(err, &usageErr):
+		fmt.Fprintf(os.Stderr, "%v\n\n%s", err, usage)
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ error }
+
+func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	order := fs.String("order", "", "Odoo sale order name, e.g. S00042")
+	id := fs.Int64("id", 0, "Odoo sale order id (optional hint)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	logger := logging.New(os.Stderr, cfg.Log.Format, max(cfg.Log.Level, slog.LevelWarn))
+	switch cmd {
+	case "start":
+		if *order == "" {
+			return usageError{errors.New("start needs -order")}
+		}
+		c, err := app.DialTemporal(ctx, cfg, logger)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		outcome, run, err := workflows.StartPayment(ctx, c, cfg.Temporal.TaskQueue, paymentInput(cfg, *order, *id))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s: workflow %s\n  %s\n", outcome, run.GetID(), webUI(cfg, run.GetID()))
+		return nil
+	case "status":
+		if *order == "" {
+			return usageError{errors.New("status needs -order")}
+		}
+		info, err := checkoutInfo(ctx, cfg, *order)
+		if err != nil {
+			return err
+		}
+		b, _ := json.MarshalIndent(info, "", "  ")
+		fmt.Fprintf(out, "%s\n  %s\n", b, webUI(cfg, workflows.PaymentWorkflowID(cfg.Odoo.Database, *order)))
+		return nil
+	case "demo":
+		return demo(ctx, cfg, *order, out)
+	case "setup-odoo":
+		od, err := app.NewOdooClient(cfg, logger)
+		if err != nil {
+			return err
+		}
+		report, err := provision.Run(ctx, od, provision.Options{APIBaseURL: cfg.API.PublicURL, WebhookToken: cfg.API.WebhookToken.Reveal()})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, report)
+		return nil
+	}
+	return usageError{fmt.Errorf("unknown command %q", cmd)}
+}
+
+func paymentInput(cfg config.Config, order string, id int64) workflows.PaymentInput {
+	return workflows.PaymentInput{
+		Database: cfg.Odoo.Database, OrderName: order, OrderID: id,
+		ReturnURL: cfg.API.PublicURL + "/afterpay/return", ConfirmationTimeout: cfg.Payment.OrderConfirmationTimeout,
+	}
+}
+
+func webUI(cfg config.Config, workflowID string) string {
+	return api.WebUILink(cfg.Temporal.UIURL, cfg.Temporal.Namespace, workflowID)
+}
+
+// checkoutInfo asks the API, as a storefront would.
+func checkoutInfo(ctx context.Context, cfg config.Config, order string) (*workflows.CheckoutInfo, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.API.PublicURL+"/orders/"+order+"/checkout", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("ask the API for order %s: %w", order, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusAccepted {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return nil, fmt.Errorf("API answered %s: %s", resp.Status, body)
+	}
+	var info workflows.CheckoutInfo
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
+		return nil, fmt.Errorf("API answer for order %s: %w", order, err)
+	}
+	return &info, nil
+}
+
+// demo confirms a demo quotation in Odoo and follows its payment: Odoo's
+// automation rule starts the workflow, a simulated customer approves at the
+// Afterpay simulator, the workflow captures and records the payment.
+func demo(ctx context.Context, cfg config.Config, orderName string, out io.Writer) error {
+	logger := logging.New(io.Discard, logging.FormatText, slog.LevelWarn)
+	od, err := app.NewOdooClient(cfg, logger)
+	if err != nil {
+		return err
+	}
+	order, err := demoOrder(ctx, od, orderName)
+	if err != nil {
+		return err
+	}
+	workflowID := workflows.PaymentWorkflowID(cfg.Odoo.Database, order.Name)
+	fmt.Fprintf(out, "1. Confirming quotation %s (%s) in Odoo at %s\n", order.Name, order.AmountTotal, cfg.Odoo.URL)
+	if err := od.ConfirmSaleOrder(ctx, order.ID); err != nil {
+		return fmt.Errorf("confirm %s: %w", order.Name, err)
+	}
+	fmt.Fprintf(out, "   Odoo's automation rule posted the order to the API; its workflow:\n   %s\n", webUI(cfg, workflowID))
+
+	fmt.Fprintf(out, "2. Waiting for the Afterpay checkout\n")
+	var info *workflows.CheckoutInfo
+	err = poll(ctx, 90*time.Second, func() (bool, error) {
+		info, err = checkoutInfo(ctx, cfg, order.Name)
+		if err != nil {
+			return false, nil // the workflow may not exist for a moment
+		}
+		return info.RedirectCheckoutURL != "" || isFinal(info.Status), nil
+	})
+	if err != nil {
+		return fmt.Errorf("no checkout for %s: %w (is `make dev` running?)", order.Name, err)
+	}
+	if info.RedirectCheckoutURL == "" {
+		return fmt.Errorf("order %s ended as %s: %s", order.Name, info.Status, info.Reason)
+	}
+	fmt.Fprintf(out, "   Checkout %s, customer page:\n   %s\n", info.Token, info.RedirectCheckoutURL)
+
+	fmt.Fprintf(out, "3. The customer approves on Afterpay's page\n")
+	landing, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   Browser returned to %s (HTTP %d)\n", landing.URL, landing.Status)
+
+	fmt.Fprintf(out, "4. Waiting for the capture and the Odoo records\n")
+	err = poll(ctx, 90*time.Second, func() (bool, error) {
+		info, err = checkoutInfo(ctx, cfg, order.Name)
+		return err == nil && isFinal(info.Status), nil
+	})
+	if err != nil {
+		return fmt.Errorf("payment of %s did not finish: %w", order.Name, err)
+	}
+	if info.Status != workflows.StatusCompleted {
+		return fmt.Errorf("payment of %s ended as %s: %s", order.Name, info.Status, info.Reason)
+	}
+	tx, err := od.ReadTransaction(ctx, info.TransactionID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   Captured: Afterpay order %s; Odoo payment.transaction %s is %s\n", info.AfterpayOrderID, tx.Reference, tx.State)
+	fmt.Fprintf(out, "Done. Workflow (Completed, with its search attributes):\n   %s\n", webUI(cfg, workflowID))
+	return nil
+}
+
+// demoOrder picks the named order, or the oldest quotation; when the demo
+// has used them all, it creates a new quotation like the last order.
+func demoOrder(ctx context.Context, od *odoo.Client, name string) (*odoo.SaleOrder, error) {
+	if name != "" {
+		return od.FindSaleOrderByName(ctx, name)
+	}
+	ids, err := od.Search(ctx, "sale.order", []any{[]any{"state", "=", "draft"}}, &odoo.SearchOptions{Limit: 1, Order: "id asc"})
+	if err != nil {
+		return nil, fmt.Errorf("find a demo quotation: %w", err)
+	}
+	if len(ids) == 1 {
+		return od.ReadSaleOrder(ctx, ids[0])
+	}
+	ids, err = od.Search(ctx, "sale.order", nil, &odoo.SearchOptions{Limit: 1, Order: "id desc"})
+	if err != nil || len(ids) == 0 {
+		return nil, fmt.Errorf("no sale order in Odoo to base a demo order on: %v", err)
+	}
+	last, err := od.ReadSaleOrder(ctx, ids[0])
+	if err != nil {
+		return nil, err
+	}
+	draft := odoo.SaleOrderDraft{PartnerID: last.Partner.ID, ClientOrderRef: fmt.Sprintf("demo-%d", time.Now().UnixNano())}
+	for _, l := range last.Lines {
+		qty, whole := l.WholeQuantity()
+		if l.DisplayType != "" || l.IsDelivery || !whole || l.ProductID == 0 {
+			continue
+		}
+		price := l.PriceUnit
+		draft.Lines = append(draft.Lines, odoo.SaleOrderDraftLine{ProductID: l.ProductID, Quantity: int64(qty), PriceUnit: &price})
+	}
+	id, err := od.CreateSaleOrder(ctx, draft)
+	if err != nil {
+		return nil, fmt.Errorf("create a demo quotation: %w", err)
+	}
+	return od.ReadSaleOrder(ctx, id)
+}
+
+func isFinal(s workflows.Status) bool {
+	switch s {
+	case workflows.StatusAwaitingOrder, workflows.StatusCreatingCheckout, workflows.StatusAwaitingCustomer,
+		workflows.StatusCapturing, workflows.StatusRecording, workflows.StatusCompensating:
+		return false
+	}
+	return true
+}
+
+func poll(ctx context.Context, limit time.Duration, done func() (bool, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	for {
+		ok, err := done()
+		if err != nil || ok {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,97 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+)
+
+// StartOutcome says what StartPayment did.
+type StartOutcome string
+
+// Possible outcomes of StartPayment.
+const (
+	Started        StartOutcome = "started"         // a new payment workflow runs
+	AlreadyRunning StartOutcome = "already_running" // the order's workflow was running: no-op
+	AlreadyDone    StartOutcome = "already_done"    // the order's payment has finished: no-op
+)
+
+// restartable are the end states after which no money moved and nothing
+// remains open, so a new confirmation of the same order may start a new
+// payment (e.g. the first confirmation was rolled back, or the customer
+// cancelled and the merchant re-confirmed the order).
+var restartable = map[Status]bool{
+	StatusOrderNotConfirmed: true, StatusOrderCancelled: true, StatusNotPayable: true,
+	StatusCancelled: true, StatusExpired: true, StatusDeclined: true,
+}
+
+// StartPayment starts the order's payment workflow unless one is running or
+// has already taken a payment. Duplicate starts are no-ops.
+func StartPayment(ctx context.Context, c client.Client, taskQueue string, in PaymentInput) (StartOutcome, client.WorkflowRun, error) {
+	if err := in.Validate(); err != nil {
+		return "", nil, err
+	}
+	id := PaymentWorkflowID(in.Database, in.OrderName)
+	opts := client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                taskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			OdooOrderRefKey.ValueSet(in.OrderName), PaymentStatusKey.ValueSet(string(StatusAwaitingOrder)),
+		),
+		StaticSummary: "Afterpay payment of Odoo order " + in.OrderName,
+	}
+	run, err := c.ExecuteWorkflow(ctx, opts, PaymentWorkflowName, in)
+	if err == nil {
+		return Started, run, nil
+	}
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	if !errors.As(err, &already) {
+		return "", nil, fmt.Errorf("start workflow %s: %w", id, err)
+	}
+	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		return "", nil, fmt.Errorf("describe workflow %s: %w", id, err)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	existing := c.GetWorkflow(ctx, id, info.GetExecution().GetRunId())
+	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return AlreadyRunning, existing, nil
+	}
+	status, _ := KeywordAttribute(info.GetSearchAttributes().GetIndexedFields(), PaymentStatusKey.GetName())
+	if !restartable[Status(status)] {
+		return AlreadyDone, existing, nil
+	}
+	opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	run, err = c.ExecuteWorkflow(ctx, opts, PaymentWorkflowName, in)
+	if errors.As(err, &already) {
+		// Another start won the race; it is running now.
+		return AlreadyRunning, c.GetWorkflow(ctx, id, ""), nil
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("restart workflow %s: %w", id, err)
+	}
+	return Started, run, nil
+}
+
+// KeywordAttribute decodes one keyword search attribute from a describe or
+// list response.
+func KeywordAttribute(fields map[string]*commonpb.Payload, name string) (string, bool) {
+	p, ok := fields[name]
+	if !ok || p == nil {
+		return "", false
+	}
+	var v string
+	if err := converter.GetDefaultDataConverter().FromPayload(p, &v); err != nil {
+		return "", false
+	}
+	return v, true
+}
