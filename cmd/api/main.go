@@ -4,34 +4,17 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
+	"log/slog"
+
+	"go.temporal.io/sdk/client"
 
 	"github.com/odoo-afterpay/bridge/config"
 	"github.com/odoo-afterpay/bridge/internal/app"
-	"github.com/odoo-afterpay/bridge/internal/logging"
 )
 
 func main() {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	logger := logging.New(os.Stderr, cfg.Log.Format, cfg.Log.Level)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	c, err := app.DialTemporal(ctx, cfg, logger)
-	if err != nil {
-		logger.Error("API cannot start", "error", err)
-		os.Exit(1)
-	}
-	defer c.Close()
-	logger.Info("API listening", "addr", cfg.API.Addr, "publicURL", cfg.API.PublicURL)
-	if err := app.Serve(ctx, cfg.API.Addr, app.APIHandler(cfg, c, logger), nil); err != nil {
-		logger.Error("API stopped", "error", err)
-		os.Exit(1)
-	}
+	app.Main("api", func(ctx context.Context, cfg config.Config, c client.Client, logger *slog.Logger) error {
+		logger.Info("API listening", "addr", cfg.API.Addr, "publicURL", cfg.API.PublicURL)
+		return app.Serve(ctx, cfg.API.Addr, app.APIHandler(cfg, c, logger), nil)
+	})
 }
