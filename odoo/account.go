@@ -225,7 +225,7 @@ func (c *Client) RegisterPayment(ctx context.Context, moveID int64, spec Payment
 		date = c.now().UTC()
 	}
 	vals := map[string]any{
-		"amount":        moneyToDouble(spec.Amount),
+		"amount":        wireDouble(spec.Amount.Amount()),
 		"communication": spec.Memo,
 		"payment_date":  FormatDate(date),
 		// A partial amount leaves the rest open instead of writing it off.
@@ -441,7 +441,7 @@ func (c *Client) reduceCreditNote(ctx context.Context, credit *Move, target mone
 		"display_type": "product",
 		"name":         label,
 		"quantity":     1,
-		"price_unit":   moneyToDouble(price),
+		"price_unit":   wireDouble(price.Amount()),
 		"tax_ids":      []any{[]any{6, 0, int64sToAny(taxes)}},
 	}})
 	if err := c.Write(ctx, "account.move", []int64{credit.ID}, map[string]any{"invoice_line_ids": commands}, nil); err != nil {
@@ -463,12 +463,12 @@ func (c *Client) reduceCreditNote(ctx context.Context, credit *Move, target mone
 		switch {
 		case attempt < 3 && len(taxes) > 0:
 			price.Minor += target.Minor - got.AmountTotal.Minor
-			vals["price_unit"] = moneyToDouble(price)
+			vals["price_unit"] = wireDouble(price.Amount())
 		case attempt < 4 && len(taxes) > 0:
 			// Some totals are unreachable with a taxed line (tax rounding
 			// skips cents): credit the exact amount untaxed instead.
 			taxes = nil
-			vals["price_unit"] = moneyToDouble(target)
+			vals["price_unit"] = wireDouble(target.Amount())
 			vals["tax_ids"] = []any{[]any{6, 0, []any{}}}
 		default:
 			return fmt.Errorf("credit note %d total is %s after editing, want %s", credit.ID, got.AmountTotal, target)

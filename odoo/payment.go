@@ -132,7 +132,7 @@ func (c *Client) EnsureTransaction(ctx context.Context, spec TransactionSpec) (i
 		"reference":         spec.Reference,
 		"provider_id":       spec.ProviderID,
 		"payment_method_id": spec.PaymentMethodID,
-		"amount":            moneyToDouble(amount),
+		"amount":            wireDouble(amount.Amount()),
 		"currency_id":       currencyID,
 		"partner_id":        spec.PartnerID,
 		"operation":         op,

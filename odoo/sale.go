@@ -402,7 +402,7 @@ func (c *Client) CreateSaleOrder(ctx context.Context, draft SaleOrderDraft) (int
 		}
 		vals := map[string]any{"product_id": l.ProductID, "product_uom_qty": l.Quantity}
 		if l.PriceUnit != nil {
-			vals["price_unit"] = moneyToDouble(*l.PriceUnit)
+			vals["price_unit"] = wireDouble(l.PriceUnit.Amount())
 		}
 		if l.TaxIDs != nil {
 			vals["tax_id"] = []any{[]any{6, 0, int64sToAny(l.TaxIDs)}}

@@ -208,7 +208,7 @@ func ParseDatetime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("odoo: %q is not a datetime of the form YYYY-MM-DD HH:MM:SS", s)
 }
 
-// Money reads a monetary (double) field in currency. This and moneyToDouble
+// Money reads a monetary (double) field in currency. This and wireDouble
 // are the only places a float meets money: the double is printed in its
 // shortest round-trip form (Python's repr prints the same digits) and that
 // decimal text is rounded half away from zero to minor units, so
@@ -270,13 +270,14 @@ func (r Record) Decimal(field string) (string, error) {
 	return "", shapeError(field, v)
 }
 
-// moneyToDouble is the one conversion of money to a float, at the XML-RPC
-// edge: the nearest double to the exact decimal, which Python prints back as
-// the same decimal.
-func moneyToDouble(m money.Money) float64 {
-	f, err := strconv.ParseFloat(m.Amount(), 64)
-	if err != nil { // Amount always prints a valid decimal
-		panic(fmt.Sprintf("odoo: money amount %q: %v", m.Amount(), err))
+// wireDouble is the one conversion of an amount to a float, at the XML-RPC
+// edge where Odoo wants a <double>: it takes the exact decimal text (from
+// money.Money.Amount) and returns the nearest double, which Python prints
+// back as the same decimal.
+func wireDouble(decimal string) float64 {
+	f, err := strconv.ParseFloat(decimal, 64)
+	if err != nil { // Money.Amount always prints a valid decimal
+		panic(fmt.Sprintf("odoo: decimal %q: %v", decimal, err))
 	}
 	return f
 }
@@ -313,7 +314,7 @@ func normalize(v any) any {
 		}
 		return FormatDatetime(x)
 	case money.Money:
-		return moneyToDouble(x)
+		return wireDouble(x.Amount())
 	case Ref:
 		if x.IsZero() {
 			return false
