@@ -159,10 +159,13 @@ func decodeCursor(c string) (int, bool) {
 }
 
 func (lq listQuery) matches(o *orderRecord) bool {
+	// Compare at the precision responses show (milliseconds), so that a
+	// payment's own reported created time, used as toCreatedDate, includes it.
+	created := o.Created.Truncate(time.Millisecond)
 	switch {
-	case !lq.from.IsZero() && o.Created.Before(lq.from):
+	case !lq.from.IsZero() && created.Before(lq.from):
 		return false
-	case !lq.to.IsZero() && o.Created.After(lq.to):
+	case !lq.to.IsZero() && created.After(lq.to):
 		return false
 	case len(lq.ids) > 0 && !slices.Contains(lq.ids, o.ID):
 		return false
