@@ -1,0 +1,45 @@
+// Package fakeodoo is an in-memory Odoo 18.0 that speaks Odoo's external
+// XML-RPC API byte for byte like the real server, for the bridge's tests and
+// for local development (cmd/fake-odoo).
+//
+// # Routes
+//
+//	POST /xmlrpc/2/common   version, authenticate, login, about
+//	POST /xmlrpc/2/object   execute_kw, execute (integer faultCodes 1-4)
+//	POST /xmlrpc/2/db       list, server_version, db_exist
+//	POST /xmlrpc/<service>  the legacy routes (string faultCodes)
+//	GET  /web/health        {"status": "pass"}
+//	POST /__fake/faults     fault injection (see Fault, SetDown, Slow)
+//	GET  /__fake/snapshot   the state as Snapshot returns it
+//
+// Responses copy Odoo 18's marshaller: HTTP 200 even for faults,
+// Content-Type text/xml; charset=utf-8, explicit <string>, doubles in
+// Python repr form, False for empty values, many2one as [id, name],
+// datetimes as "YYYY-MM-DD HH:MM:SS" strings. Faults follow
+// odoo/addons/base/controllers/rpc.py; code-1 faults carry a plausible
+// traceback whose last line is the exception. Methods that return None in
+// Odoo (sale.order.action_lock, account.payment.action_post,
+// choose.delivery.carrier.button_confirm, …) commit their changes and then
+// fail with "TypeError: cannot marshal None unless allow_none is enabled".
+//
+// # Data and behaviour
+//
+// The models the integration uses are implemented with Odoo's rules:
+// partners, products, taxes (amounts computed exactly and rounded half away
+// from zero per line), sale orders and their invoicing wizard, invoices,
+// credit notes, payments and the register-payment wizard, payment providers,
+// methods and transactions with the post-processing cron, chatter
+// messages, activities, manual x_ fields, automation rules and their
+// webhooks. The generic ORM supports search/search_read/search_count/read
+// /create/write/unlink/fields_get/name_search/default_get, Odoo domains and
+// x2many commands. Seeds come from LoadSeed (an odoo-seed folder, whose
+// exported records and ids line up with recorded transcripts) or NewDemo.
+//
+// Every call runs in a transaction that other calls cannot see until it
+// commits. Automation-rule webhooks are sent synchronously inside that
+// window, as Odoo 18 does, so a receiver that reads the record back still
+// sees the old state. Writers are serialised; readers never wait.
+//
+// The conformance test replays odoo-transcripts/ (../shared/reference) and
+// compares every response with the recorded bytes.
+package fakeodoo

@@ -1,0 +1,300 @@
+package fakeodoo
+
+import (
+	"errors"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/odoo-afterpay/bridge/odoo/fakeodoo/internal/wire"
+)
+
+// record is one row: field name → internal value. Internal values are nil
+// (empty), string (char, text, html, selection, date "YYYY-MM-DD", datetime
+// "YYYY-MM-DD HH:MM:SS"), bool, int64 (integer, many2one id), decimal (float,
+// monetary), []int64 (stored many2many) and any JSON-ish value for json
+// fields. A committed record is never mutated; a transaction copies it first.
+type record map[string]any
+
+type table map[int64]record
+
+// dbState is one committed version of the database.
+type dbState struct {
+	version uint64
+	reg     *registry
+	tables  map[string]table
+	// names holds display names that a seed gave for many2one targets it
+	// did not export (utm.campaign, …), so reading them still shows a name.
+	names map[string]map[int64]string
+}
+
+func emptyState(reg *registry) *dbState {
+	return &dbState{reg: reg, tables: map[string]table{}, names: map[string]map[int64]string{}}
+}
+
+// errRetry asks the call loop to run the call again on the latest state,
+// like Odoo's retrying() after a serialization failure.
+var errRetry = errors.New("fakeodoo: concurrent update, retry")
+
+// tx is one RPC call's transaction: reads see the committed state it started
+// from plus its own changes; nothing is visible to other calls until commit.
+// Odoo 18 sends automation webhooks from inside this window, and so does the fake.
+type tx struct {
+	s     *Server
+	base  *dbState
+	reg   *registry
+	dirty map[string]map[int64]record // nil record = deleted
+	// locked means the tx holds s.writeMu: it took it on its first change.
+	locked bool
+	uid    int64
+	ctx    *wire.Struct
+	now    time.Time
+	// depth guards automation rules that would trigger themselves forever.
+	depth int
+	// readOnly forbids changes (inspection helpers); it never takes the lock.
+	readOnly bool
+}
+
+// errReadOnly is returned when a read-only transaction tries to change data.
+var errReadOnly = errors.New("fakeodoo: read-only transaction")
+
+func (s *Server) newTx(uid int64, ctx *wire.Struct, locked bool) *tx {
+	if ctx == nil {
+		ctx = wire.NewStruct()
+	}
+	base := s.current()
+	return &tx{
+		s: s, base: base, reg: base.reg, dirty: map[string]map[int64]record{},
+		locked: locked, uid: uid, ctx: ctx, now: s.clock.Now().UTC(),
+	}
+}
+
+func (s *Server) current() *dbState {
+	s.stateMu.RLock()
+	defer s.stateMu.RUnlock()
+	return s.state
+}
+
+// lockForWrite takes the writer lock before the first change. If another
+// call committed since this tx began, its reads are stale: retry.
+func (t *tx) lockForWrite() error {
+	if t.readOnly {
+		return errReadOnly
+	}
+	if t.locked {
+		return nil
+	}
+	t.s.writeMu.Lock()
+	t.locked = true
+	if t.s.current().version != t.base.version {
+		return errRetry
+	}
+	return nil
+}
+
+func (t *tx) model(name string) *model { return t.reg.model(name) }
+
+// rec returns the record as this tx sees it, or nil.
+func (t *tx) rec(model string, id int64) record {
+	if recs, ok := t.dirty[model]; ok {
+		if r, ok := recs[id]; ok {
+			return r
+		}
+	}
+	return t.base.tables[model][id]
+}
+
+func (t *tx) exists(model string, id int64) bool { return t.rec(model, id) != nil }
+
+// allIDs lists the model's ids in ascending order.
+func (t *tx) allIDs(model string) []int64 {
+	base := t.base.tables[model]
+	out := make([]int64, 0, len(base))
+	for id := range base {
+		if recs, ok := t.dirty[model]; ok {
+			if r, ok := recs[id]; ok && r == nil {
+				continue
+			}
+		}
+		out = append(out, id)
+	}
+	for id, r := range t.dirty[model] {
+		if r == nil {
+			continue
+		}
+		if _, ok := base[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// mut returns a writable copy of the record, or nil when it does not exist.
+func (t *tx) mut(model string, id int64) (record, error) {
+	if err := t.lockForWrite(); err != nil {
+		return nil, err
+	}
+	recs := t.dirty[model]
+	if recs == nil {
+		recs = map[int64]record{}
+		t.dirty[model] = recs
+	}
+	if r, ok := recs[id]; ok {
+		return r, nil
+	}
+	base := t.base.tables[model][id]
+	if base == nil {
+		return nil, nil
+	}
+	c := maps.Clone(base)
+	recs[id] = c
+	return c, nil
+}
+
+func (t *tx) insert(model string, r record) error {
+	if err := t.lockForWrite(); err != nil {
+		return err
+	}
+	recs := t.dirty[model]
+	if recs == nil {
+		recs = map[int64]record{}
+		t.dirty[model] = recs
+	}
+	recs[r["id"].(int64)] = r
+	return nil
+}
+
+func (t *tx) remove(model string, id int64) error {
+	if err := t.lockForWrite(); err != nil {
+		return err
+	}
+	recs := t.dirty[model]
+	if recs == nil {
+		recs = map[int64]record{}
+		t.dirty[model] = recs
+	}
+	recs[id] = nil
+	return nil
+}
+
+// setRegistry replaces the tx's schema (manual fields).
+func (t *tx) setRegistry(r *registry) error {
+	if err := t.lockForWrite(); err != nil {
+		return err
+	}
+	t.reg = r
+	return nil
+}
+
+func (t *tx) changed() bool { return len(t.dirty) > 0 || t.reg != t.base.reg }
+
+// commit publishes the tx and tells AfterCommit. The caller holds
+// s.writeMu, so the base is current.
+func (s *Server) commit(t *tx) {
+	if !t.changed() {
+		return
+	}
+	s.commitQuiet(t)
+	if s.opts.AfterCommit != nil {
+		s.opts.AfterCommit()
+	}
+}
+
+// commitQuiet publishes the tx without the AfterCommit callback (seeding
+// and restores are not changes worth saving).
+func (s *Server) commitQuiet(t *tx) {
+	if !t.changed() {
+		return
+	}
+	s.stateMu.Lock()
+	cur := s.state
+	ns := &dbState{version: cur.version + 1, reg: t.reg, tables: maps.Clone(cur.tables), names: cur.names}
+	for model, recs := range t.dirty {
+		nt := maps.Clone(cur.tables[model])
+		if nt == nil {
+			nt = table{}
+		}
+		for id, r := range recs {
+			if r == nil {
+				delete(nt, id)
+			} else {
+				nt[id] = r
+			}
+		}
+		ns.tables[model] = nt
+	}
+	s.state = ns
+	s.stateMu.Unlock()
+}
+
+// runTx runs fn in a transaction and commits it when fn succeeds, retrying
+// on errRetry like Odoo's retrying(). The writer lock, once taken, is kept
+// across retries so the retry cannot be overtaken again.
+func (s *Server) runTx(uid int64, ctx *wire.Struct, fn func(t *tx) (any, error)) (any, error) {
+	locked := false
+	defer func() {
+		if locked {
+			s.writeMu.Unlock()
+		}
+	}()
+	for attempt := 0; ; attempt++ {
+		t := s.newTx(uid, ctx, locked)
+		res, err := fn(t)
+		if err == nil && t.changed() {
+			err = t.finalizeTracking()
+		}
+		locked = t.locked
+		if errors.Is(err, errRetry) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.commit(t)
+		return res, nil
+	}
+}
+
+// --- non-transactional counters (PostgreSQL sequences) -------------------
+
+// nextID hands out the next id of model. Like a PostgreSQL sequence it is
+// not rolled back: a create that fails after INSERT still uses its id.
+func (s *Server) nextID(t *tx, model string) int64 {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	n, ok := s.nextIDs[model]
+	if !ok {
+		n = 1
+		for id := range t.base.tables[model] {
+			if id >= n {
+				n = id + 1
+			}
+		}
+	}
+	s.nextIDs[model] = n + 1
+	return n
+}
+
+// nextSequenceNumber advances an ir.sequence (standard implementation, so
+// not transactional either) and returns the number to use.
+func (s *Server) nextSequenceNumber(seqID int64, initial int64) int64 {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	n, ok := s.seqNext[seqID]
+	if !ok {
+		n = initial
+		if n < 1 {
+			n = 1
+		}
+	}
+	s.seqNext[seqID] = n + 1
+	return n
+}
+
+func (s *Server) peekSequenceNumber(seqID int64) (int64, bool) {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	n, ok := s.seqNext[seqID]
+	return n, ok
+}
