@@ -74,7 +74,7 @@ func TestWebhookStartsWorkflow(t *testing.T) {
 	c.On("ExecuteWorkflow", mock.Anything, mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
 		return o.ID == id && o.TaskQueue == "payments" &&
 			o.WorkflowIDReusePolicy == enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE &&
-			o.WorkflowIDConflictPolicy == enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
+			o.WorkflowIDConflictPolicy == enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL && o.WorkflowExecutionErrorWhenAlreadyStarted
 	}), workflows.PaymentWorkflowName, workflows.PaymentInput{
 		Database: "prod", OrderName: "S00043", OrderID: 42, ReturnURL: "https://pay.example.com/afterpay/return", ConfirmationTimeout: time.Minute,
 	}).Return(run(t, id), nil).Once()

@@ -44,6 +44,9 @@ func StartPayment(ctx context.Context, c client.Client, taskQueue string, in Pay
 		TaskQueue:                taskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		// Without it the SDK hands back the existing run as if it had just
+		// started, and a duplicate could not be told from a start.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			OdooOrderRefKey.ValueSet(in.OrderName), PaymentStatusKey.ValueSet(string(StatusAwaitingOrder)),
 		),

@@ -53,6 +53,19 @@ func paymentProviderModel() *model {
 	}
 	b.m.fields["journal_id"].store = true
 	b.m.fields["journal_id"].readonly = false
+	// Odoo's field defaults: the user's company, no code, disabled.
+	b.m.defaults = func(t *tx, vals *wire.Struct) error {
+		if !vals.Has("company_id") {
+			vals.Set("company_id", t.userCompany())
+		}
+		if !vals.Has("code") {
+			vals.Set("code", "none")
+		}
+		if !vals.Has("state") {
+			vals.Set("state", "disabled")
+		}
+		return nil
+	}
 	return b.finish()
 }
 
