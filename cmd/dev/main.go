@@ -1,0 +1,228 @@
+// Command dev runs the whole product on one machine for `make dev`: the real
+// Temporal dev server, the Afterpay sandbox simulator, the fake Odoo with demo
+// orders, the worker and the API. It prints their URLs, keeps their data in
+// ./.dev between runs, and stops everything on Ctrl-C.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/odoo-afterpay/bridge/afterpay/sandbox"
+	"github.com/odoo-afterpay/bridge/config"
+	"github.com/odoo-afterpay/bridge/internal/app"
+	"github.com/odoo-afterpay/bridge/internal/devtemporal"
+	"github.com/odoo-afterpay/bridge/internal/logging"
+	"github.com/odoo-afterpay/bridge/money"
+	"github.com/odoo-afterpay/bridge/odoo/fakeodoo"
+	"github.com/odoo-afterpay/bridge/odoo/provision"
+)
+
+// Fixed local ports, so that URLs stay the same between runs.
+const (
+	temporalPort = 7233
+	temporalUI   = 8233
+	apiPort      = 8080
+	sandboxPort  = 8090
+	odooPort     = 8069
+)
+
+func main() {
+	dir := flag.String("dir", ".dev", "where the dev data lives (Temporal's SQLite, simulator and fake Odoo state, secrets)")
+	binary := flag.String("temporal", "bin/temporal", "the temporal CLI")
+	flag.Parse()
+	logger := logging.New(os.Stderr, logging.FormatText, slog.LevelInfo)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *dir, *binary, logger); err != nil {
+		logger.Error("make dev failed", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, dir, binary string, logger *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	envFile := filepath.Join(dir, "dev.env")
+	env, err := devEnv(envFile)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(config.MapLookup(env))
+	if err != nil {
+		return err
+	}
+	for _, p := range []int{temporalPort, temporalUI, apiPort, sandboxPort, odooPort} {
+		if err := portFree(p); err != nil {
+			return err
+		}
+	}
+
+	logger.Info("Starting Temporal dev server", "db", filepath.Join(dir, "temporal.db"))
+	tsrv, err := devtemporal.Start(ctx, devtemporal.Options{
+		Binary: binary, DBFile: filepath.Join(dir, "temporal.db"), LogFile: filepath.Join(dir, "temporal.log"),
+		Port: temporalPort, UIPort: temporalUI,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		logger.Info("Stopping Temporal dev server")
+		if err := tsrv.Stop(); err != nil {
+			logger.Warn("Temporal stop", "error", err)
+		}
+	}()
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	svcCtx, cancel := context.WithCancel(ctx)
+	stopServices := func() { cancel(); wg.Wait() }
+	defer stopServices()
+	goServe := func(name string, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil && !errors.Is(err, context.Canceled) {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+
+	simOpts := sandbox.Options{
+		MerchantID: cfg.Afterpay.MerchantID, SecretKey: cfg.Afterpay.SecretKey.Reveal(),
+		Currency: "USD", MinimumAmount: money.MustNew(100, "USD"), MaximumAmount: money.MustNew(200000, "USD"),
+		PublicURL: fmt.Sprintf("http://localhost:%d", sandboxPort), CountryPath: "us",
+		Logger: logger.With("component", "afterpay-sandbox"),
+	}
+	goServe("afterpay sandbox", func() error {
+		return sandbox.Run(svcCtx, simOpts, fmt.Sprintf("127.0.0.1:%d", sandboxPort), filepath.Join(dir, "afterpay-sandbox.json"))
+	})
+
+	odooReady := make(chan string, 1)
+	goServe("fake odoo", func() error {
+		return fakeodoo.Run(svcCtx, fakeodoo.RunConfig{
+			Addr: fmt.Sprintf("127.0.0.1:%d", odooPort), Database: cfg.Odoo.Database, Seed: "demo",
+			StateFile: filepath.Join(dir, "fake-odoo.json"),
+			Users:     []fakeodoo.User{{Login: cfg.Odoo.Username, Password: cfg.Odoo.Password.Reveal(), UID: 2}},
+			Logger:    logger.With("component", "fake-odoo"),
+			Ready:     func(addr string) { odooReady <- addr },
+		})
+	})
+	select {
+	case <-odooReady:
+	case err := <-errc:
+		return err
+	}
+
+	// The product's own provisioning prepares the fake exactly as it would a
+	// real Odoo: provider, custom fields, and the automation rules whose
+	// webhooks start the payment workflows.
+	od, err := app.NewOdooClient(cfg, logger)
+	if err != nil {
+		return err
+	}
+	report, err := provision.Run(ctx, od, provision.Options{APIBaseURL: cfg.API.PublicURL, WebhookToken: cfg.API.WebhookToken.Reveal()})
+	if err != nil {
+		return fmt.Errorf("provision the fake Odoo: %w", err)
+	}
+	fmt.Printf("\n%s\n", strings.TrimSpace(report.String()))
+
+	tc, err := app.DialTemporal(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	// Services stop before their Temporal client closes, and the client
+	// before the server stops.
+	defer func() { stopServices(); tc.Close() }()
+	goServe("worker", func() error { return app.RunWorker(svcCtx, cfg, tc, logger.With("component", "worker")) })
+	goServe("api", func() error {
+		return app.Serve(svcCtx, cfg.API.Addr, app.APIHandler(cfg, tc, logger.With("component", "api")), nil)
+	})
+
+	fmt.Printf(`
+  Odoo ⇄ Afterpay payments is running. Ctrl-C stops everything.
+
+  Temporal Web UI      %s
+  API                  %s   (Odoo webhook: POST /odoo/webhook/order-confirmed?token=…)
+  Afterpay simulator   http://localhost:%d   (merchant %s)
+  Fake Odoo (XML-RPC)  %s/xmlrpc/2   (database %s, user %s)
+  Temporal frontend    %s
+
+  Settings and local secrets: %s
+  Next, in another terminal:  make demo
+
+`, cfg.Temporal.UIURL, cfg.API.PublicURL, sandboxPort, cfg.Afterpay.MerchantID, cfg.Odoo.URL, cfg.Odoo.Database, cfg.Odoo.Username, cfg.Temporal.Address, envFile)
+
+	select {
+	case <-ctx.Done():
+		logger.Info("Shutting down")
+		return nil
+	case err := <-errc:
+		return err
+	}
+}
+
+// devEnv reads the dev settings, creating them with fresh random secrets on
+// the first run so that no secret lives in the code.
+func devEnv(path string) (map[string]string, error) {
+	if _, err := os.Stat(path); err == nil {
+		return config.ReadEnvFile(path)
+	}
+	secret := func() string {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		return hex.EncodeToString(b)
+	}
+	env := map[string]string{
+		"TEMPORAL_ADDRESS":        fmt.Sprintf("127.0.0.1:%d", temporalPort),
+		"TEMPORAL_UI_URL":         fmt.Sprintf("http://localhost:%d", temporalUI),
+		"ODOO_URL":                fmt.Sprintf("http://127.0.0.1:%d", odooPort),
+		"ODOO_DB":                 "odoo",
+		"ODOO_USERNAME":           "admin",
+		"ODOO_PASSWORD":           secret(),
+		"AFTERPAY_MERCHANT_ID":    "100101",
+		"AFTERPAY_SECRET_KEY":     secret(),
+		"AFTERPAY_BASE_URL":       fmt.Sprintf("http://127.0.0.1:%d", sandboxPort),
+		"AFTERPAY_STORE_URL":      "http://localhost:8080",
+		"API_ADDR":                fmt.Sprintf("127.0.0.1:%d", apiPort),
+		"API_PUBLIC_URL":          fmt.Sprintf("http://localhost:%d", apiPort),
+		"ODOO_WEBHOOK_TOKEN":      secret(),
+		"AFTERPAY_WEBHOOK_SECRET": secret(),
+	}
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString("# Written by `make dev` on its first run: local settings and random local secrets.\n")
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%s\n", k, env[k])
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+func portFree(port int) error {
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return fmt.Errorf("port %d is in use (another `make dev`?): %w", port, err)
+	}
+	return ln.Close()
+}
