@@ -10,6 +10,7 @@ import (
 	"github.com/odoo-afterpay/bridge/afterpay"
 	"github.com/odoo-afterpay/bridge/money"
 	"github.com/odoo-afterpay/bridge/odoo"
+	"github.com/odoo-afterpay/bridge/odoo/provision"
 )
 
 // AfterpayClient is the part of *afterpay.Client the activities use.
@@ -29,6 +30,11 @@ type OdooClient interface {
 	EnsureTransaction(ctx context.Context, spec odoo.TransactionSpec) (int64, error)
 	SetTransactionState(ctx context.Context, txID int64, update odoo.TransactionUpdate) error
 	PostNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error)
+	InvoiceOrder(ctx context.Context, orderID int64) ([]int64, error)
+	ReadMove(ctx context.Context, id int64) (*odoo.Move, error)
+	PostInvoice(ctx context.Context, moveID int64) error
+	RegisterPayment(ctx context.Context, moveID int64, spec odoo.PaymentSpec) (int64, error)
+	Search(ctx context.Context, model string, domain []any, opts *odoo.SearchOptions) ([]int64, error)
 }
 
 // Activities are registered with the worker; the workflow calls them by
@@ -224,4 +230,77 @@ func (a *Activities) RefundPayment(ctx context.Context, in RefundInput) (*Refund
 		return nil, afterpayFailure("refund", err)
 	}
 	return &RefundOutcome{RefundID: r.RefundID, RefundedAt: r.RefundedAt}, nil
+}
+
+// Invoices are an order's customer invoices after InvoiceOrder.
+type Invoices struct {
+	IDs []int64 `json:"ids"`
+	// OpenID is the first posted invoice with something left to pay, or 0.
+	OpenID   int64  `json:"openId,omitempty"`
+	OpenName string `json:"openName,omitempty"`
+}
+
+// InvoiceOrder makes sure the order has a posted customer invoice: it
+// creates one from the order if there is none and posts drafts. Both steps
+// look first, so a retry creates nothing twice.
+func (a *Activities) InvoiceOrder(ctx context.Context, orderID int64) (*Invoices, error) {
+	ids, err := a.Odoo.InvoiceOrder(ctx, orderID)
+	if err != nil {
+		return nil, odooFailure("invoice the order", err)
+	}
+	out := &Invoices{IDs: ids}
+	for _, id := range ids {
+		move, err := a.Odoo.ReadMove(ctx, id)
+		if err != nil {
+			return nil, odooFailure("read invoice", err)
+		}
+		if move.State == "draft" {
+			if err := a.Odoo.PostInvoice(ctx, id); err != nil {
+				return nil, odooFailure("post invoice", err)
+			}
+			if move, err = a.Odoo.ReadMove(ctx, id); err != nil {
+				return nil, odooFailure("read invoice", err)
+			}
+		}
+		if out.OpenID == 0 && move.State == "posted" && move.AmountResidual.Minor > 0 {
+			out.OpenID, out.OpenName = id, move.Name
+		}
+	}
+	return out, nil
+}
+
+// InvoicePaymentInput registers the captured amount on the order's invoice.
+type InvoicePaymentInput struct {
+	InvoiceID     int64       `json:"invoiceId"`
+	InvoiceIDs    []int64     `json:"invoiceIds"`
+	TransactionID int64       `json:"transactionId"`
+	Amount        money.Money `json:"amount"`
+	Date          time.Time   `json:"date"`
+	// Memo is the payment's memo and its idempotency key in Odoo.
+	Memo string `json:"memo"`
+}
+
+// RegisterInvoicePayment pays the invoice from the Afterpay journal
+// (reconciled by Odoo's payment wizard) and links payment and invoices to
+// the order's payment.transaction.
+func (a *Activities) RegisterInvoicePayment(ctx context.Context, in InvoicePaymentInput) (int64, error) {
+	journals, err := a.Odoo.Search(ctx, "account.journal", []any{[]any{"code", "=", provision.DefaultJournalCode}}, &odoo.SearchOptions{Limit: 1})
+	if err != nil {
+		return 0, odooFailure("find the Afterpay journal", err)
+	}
+	var journal int64 // 0: the wizard's default bank journal
+	if len(journals) == 1 {
+		journal = journals[0]
+	}
+	paymentID, err := a.Odoo.RegisterPayment(ctx, in.InvoiceID, odoo.PaymentSpec{Amount: in.Amount, Date: in.Date, JournalID: journal, Memo: in.Memo})
+	if err != nil {
+		return 0, odooFailure("register payment", err)
+	}
+	err = a.Odoo.SetTransactionState(ctx, in.TransactionID, odoo.TransactionUpdate{
+		State: "done", Message: "Captured by Afterpay; paid on the invoice.", PaymentID: paymentID, InvoiceIDs: in.InvoiceIDs,
+	})
+	if err != nil {
+		return 0, odooFailure("link payment to transaction", err)
+	}
+	return paymentID, nil
 }

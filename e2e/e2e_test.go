@@ -206,6 +206,7 @@ func TestEndToEnd(t *testing.T) {
 
 		res := p.result(t, order)
 		require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+		require.Empty(t, res.Reason)
 		require.NotEmpty(t, res.AfterpayOrderID)
 
 		tx := p.transaction(t, order)
@@ -213,6 +214,19 @@ func TestEndToEnd(t *testing.T) {
 		require.Equal(t, res.AfterpayOrderID, tx["provider_reference"])
 		require.Equal(t, true, tx["is_post_processed"], "Odoo's post-processing cron must not pay it a second time")
 		require.Contains(t, tx["sale_order_ids"], orderID)
+		invoices, err := p.odoo.SearchRead(context.Background(), "account.move",
+			[]any{[]any{"invoice_origin", "=", order}, []any{"move_type", "=", "out_invoice"}}, []string{"state", "payment_state", "amount_residual"}, nil)
+		require.NoError(t, err)
+		require.Len(t, invoices, 1, "one invoice for %s", order)
+		require.Equal(t, "posted", invoices[0]["state"])
+		require.Equal(t, "paid", invoices[0]["payment_state"])
+		payments, err := p.odoo.SearchRead(context.Background(), "account.payment",
+			[]any{[]any{"memo", "=", "Afterpay " + res.AfterpayOrderID}}, []string{"amount", "is_reconciled", "journal_id", "state"}, nil)
+		require.NoError(t, err)
+		require.Len(t, payments, 1, "one payment registered")
+		require.Equal(t, true, payments[0]["is_reconciled"])
+		require.Contains(t, fmt.Sprint(payments[0]["journal_id"]), "Afterpay", "paid into the Afterpay journal")
+
 		notes := p.chatter(t, orderID)
 		require.Contains(t, notes, "Afterpay payment captured")
 		require.Contains(t, notes, "4 instalments, every 2 weeks")

@@ -313,9 +313,55 @@ func (r *paymentRun) record(ctx workflow.Context, payment *activities.PaymentOut
 	if err != nil {
 		return r.compensate(ctx, payment, err)
 	}
-	res := r.finish(ctx, StatusCompleted, "")
+	res, err := r.invoiceAndPay(ctx, payment)
+	if err != nil {
+		return nil, err
+	}
 	res.AfterpayOrderID = payment.OrderID
 	return res, nil
+}
+
+// invoiceAndPay invoices the order and registers the captured amount on the
+// invoice, reconciled. The payment is already captured and recorded on the
+// transaction, so a failure here never gives the money back: it tells the
+// merchant what to finish by hand.
+func (r *paymentRun) invoiceAndPay(ctx workflow.Context, payment *activities.PaymentOutcome) (*PaymentResult, error) {
+	var inv activities.Invoices
+	err := workflow.ExecuteActivity(withOdoo(ctx), act.InvoiceOrder, r.order.ID).Get(ctx, &inv)
+	if err == nil && inv.OpenID == 0 {
+		return r.finish(ctx, StatusCompleted, "the order's invoices have nothing left to pay; no payment was registered on them"), nil
+	}
+	if err == nil {
+		err = workflow.ExecuteActivity(withOdoo(ctx), act.RegisterInvoicePayment, activities.InvoicePaymentInput{
+			InvoiceID: inv.OpenID, InvoiceIDs: inv.IDs, TransactionID: r.info.TransactionID,
+			Amount: payment.Amount, Date: payment.Created, Memo: "Afterpay " + payment.OrderID,
+		}).Get(ctx, nil)
+	}
+	if err == nil {
+		return r.finish(ctx, StatusCompleted, ""), nil
+	}
+	if activities.IsErrorType(err, activities.ErrTypeOdooRejected) {
+		// Typically an order invoiced on delivery: nothing to invoice yet.
+		reason := "the payment is recorded on the transaction, but Odoo did not invoice it: " + rejectionText(err)
+		if nerr := r.note(ctx, "not-invoiced", "Afterpay payment "+payment.OrderID+" captured; "+reason+". Register it on the invoice once the order is invoiced."); nerr != nil {
+			return nil, nerr
+		}
+		return r.finish(ctx, StatusCompleted, reason), nil
+	}
+	reason := "the payment is captured and recorded on the transaction, but invoicing failed: " + rejectionText(err)
+	if nerr := r.note(ctx, "needs-attention", "Afterpay payment "+payment.OrderID+" captured; "+reason+"."); nerr != nil {
+		r.logger.Error("Posting the needs-attention note failed", "error", nerr)
+	}
+	return r.finish(ctx, StatusNeedsAttention, reason), nil
+}
+
+// rejectionText is the innermost message of an activity failure, for notes.
+func rejectionText(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
+	return err.Error()
 }
 
 // compensate gives a captured payment back because Odoo could not record it:

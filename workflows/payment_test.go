@@ -74,6 +74,14 @@ func expectCheckout(env *testsuite.TestWorkflowEnvironment) {
 	})).Return(int64(9), nil).Once()
 }
 
+// expectAccounting mocks invoicing and the reconciled payment on invoice 5.
+func expectAccounting(env *testsuite.TestWorkflowEnvironment) {
+	env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5, OpenName: "INV/2026/00001"}, nil).Once()
+	env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.MatchedBy(func(in activities.InvoicePaymentInput) bool {
+		return in.InvoiceID == 5 && in.TransactionID == 9 && in.Amount == usd(11000) && in.Memo == "Afterpay 300000000001"
+	})).Return(int64(77), nil).Once()
+}
+
 func approved(env *testsuite.TestWorkflowEnvironment) *activities.PaymentOutcome {
 	return &activities.PaymentOutcome{OrderID: "300000000001", Status: "APPROVED", State: "CAPTURED", Amount: usd(11000), Created: env.Now()}
 }
@@ -98,6 +106,7 @@ func TestHappyPathCapturesAndRecords(t *testing.T) {
 	// Odoo sends its webhook before committing: the first read sees a quotation.
 	env.OnActivity(act.ReadOrder, mock.Anything, mock.Anything).Return(testOrder("draft"), nil).Once()
 	expectCheckout(env)
+	expectAccounting(env)
 	env.OnActivity(act.CapturePayment, mock.Anything, activities.CaptureInput{Token: testToken, MerchantReference: "S00042"}).
 		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
 			return approved(env), nil
@@ -149,6 +158,7 @@ func signalReturnNow(env *testsuite.TestWorkflowEnvironment, status, token strin
 func TestDuplicateConfirmationCapturesOnce(t *testing.T) {
 	env := newEnv(t)
 	expectCheckout(env)
+	expectAccounting(env)
 	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).
 		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
 			return approved(env), nil
@@ -223,6 +233,7 @@ func TestReturnForAnotherTokenIsIgnored(t *testing.T) {
 func TestEarlyRedirectWaitsForRealConfirmation(t *testing.T) {
 	env := newEnv(t)
 	expectCheckout(env)
+	expectAccounting(env)
 	notConfirmed := temporal.NewNonRetryableApplicationError("not confirmed", activities.ErrTypeAfterpayRejected, nil,
 		activities.AfterpayRejection{HTTPStatus: 412, ErrorCode: "invalid_order_transaction_status"})
 	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).Return(nil, notConfirmed).Once()
@@ -322,4 +333,55 @@ func TestInstalmentPlanAddsUp(t *testing.T) {
 	require.Equal(t, usd(2501), plan[0].Amount)
 	require.Equal(t, usd(2500), plan[3].Amount)
 	require.Equal(t, start.AddDate(0, 0, 42), plan[3].Due)
+}
+
+func captureApproved(env *testsuite.TestWorkflowEnvironment) {
+	expectCheckout(env)
+	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).
+		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) { return approved(env), nil }).Once()
+	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(nil).Once()
+	signalReturn(env, time.Minute, ReturnSuccess, testToken)
+}
+
+func TestNothingToInvoiceYetCompletesWithANote(t *testing.T) {
+	env := newEnv(t)
+	captureApproved(env)
+	noLines := temporal.NewNonRetryableApplicationError("There is no invoiceable line.", activities.ErrTypeOdooRejected, nil)
+	env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(nil, noLines).Once()
+	var notes []string
+	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		notes = append(notes, args.Get(1).(activities.NoteInput).Body)
+	}).Return(nil).Times(2)
+	env.ExecuteWorkflow(PaymentWorkflowName, input())
+	res := result(t, env)
+	require.Equal(t, StatusCompleted, res.Status)
+	require.Contains(t, res.Reason, "There is no invoiceable line.")
+	require.Contains(t, notes[1], "Register it on the invoice once the order is invoiced")
+	env.AssertActivityNumberOfCalls(t, "RefundPayment", 0)
+	env.AssertActivityNumberOfCalls(t, "ReversePayment", 0)
+}
+
+func TestInvoicingOutageNeedsAttentionButKeepsTheMoney(t *testing.T) {
+	env := newEnv(t)
+	captureApproved(env)
+	denied := temporal.NewNonRetryableApplicationError("Access Denied", activities.ErrTypeOdooAccessDenied, nil)
+	env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5}, nil).Once()
+	env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.Anything).Return(int64(0), denied).Once()
+	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Return(nil).Times(2)
+	env.ExecuteWorkflow(PaymentWorkflowName, input())
+	res := result(t, env)
+	require.Equal(t, StatusNeedsAttention, res.Status)
+	require.Contains(t, res.Reason, "Access Denied")
+	env.AssertActivityNumberOfCalls(t, "RefundPayment", 0)
+	env.AssertActivityNumberOfCalls(t, "ReversePayment", 0)
+}
+
+func TestAlreadyPaidInvoiceRegistersNothing(t *testing.T) {
+	env := newEnv(t)
+	captureApproved(env)
+	env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}}, nil).Once()
+	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Return(nil).Once()
+	env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, result(t, env).Status)
+	env.AssertActivityNumberOfCalls(t, "RegisterInvoicePayment", 0)
 }

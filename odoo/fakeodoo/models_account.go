@@ -90,6 +90,26 @@ func accountJournalModel() *model {
 	}
 	b.field("inbound_payment_method_line_ids", tOne2many, "Inbound Payment Methods", "account.payment.method.line", computed(methodLines("inbound")))
 	b.field("outbound_payment_method_line_ids", tOne2many, "Outbound Payment Methods", "account.payment.method.line", computed(methodLines("outbound")))
+	// Like account's _compute_*_payment_method_line_ids: a new bank or cash
+	// journal gets the "Manual Payment" line for each direction.
+	b.m.afterCreate = func(t *tx, id int64, vals *wire.Struct) error {
+		if typ := str(t.rec("account.journal", id)["type"]); typ != "bank" && typ != "cash" {
+			return nil
+		}
+		if existing, _ := t.search("account.payment.method.line", []any{[]any{"journal_id", "=", id}}, searchOpts{limit: 1}); len(existing) > 0 {
+			return nil
+		}
+		manual, err := t.search("account.payment.method", []any{[]any{"code", "=", "manual"}}, searchOpts{})
+		if err != nil {
+			return err
+		}
+		for _, method := range manual {
+			if _, err := t.create("account.payment.method.line", wire.NewStruct("name", "Manual Payment", "payment_method_id", method, "journal_id", id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	return b.finish()
 }
 
