@@ -30,6 +30,27 @@ type AfterpayRejection struct {
 	CorrelationID string `json:"correlationId,omitempty"`
 }
 
+// OdooRejection is the detail of an ErrTypeOdooRejected or
+// ErrTypeOdooAccessDenied error: Odoo's own words, for the merchant.
+type OdooRejection struct {
+	FaultCode int    `json:"faultCode,omitempty"`
+	Message   string `json:"message"`
+}
+
+// OdooMessage returns what Odoo said when an activity failed on an Odoo
+// fault, or the failure's message otherwise.
+func OdooMessage(err error) string {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return err.Error()
+	}
+	var r OdooRejection
+	if appErr.HasDetails() && appErr.Details(&r) == nil && r.Message != "" {
+		return r.Message
+	}
+	return appErr.Message()
+}
+
 // RejectionOf extracts the Afterpay rejection from an activity error, if the
 // activity failed with one.
 func RejectionOf(err error) (AfterpayRejection, bool) {
@@ -81,8 +102,13 @@ func odooFailure(op string, err error) error {
 		// A "probably applied" fault is retried: every write helper looks
 		// first, so the retry finds what the first attempt committed.
 		return temporal.NewApplicationErrorWithOptions(msg, ErrTypeOdooUnavailable, temporal.ApplicationErrorOptions{Cause: err})
-	case odoo.IsAccessAlarm(err):
-		return temporal.NewNonRetryableApplicationError(msg, ErrTypeOdooAccessDenied, err)
 	}
-	return temporal.NewNonRetryableApplicationError(msg, ErrTypeOdooRejected, err)
+	detail := OdooRejection{Message: err.Error()}
+	if f, ok := odoo.AsFault(err); ok {
+		detail = OdooRejection{FaultCode: f.Code, Message: f.Message}
+	}
+	if odoo.IsAccessAlarm(err) {
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeOdooAccessDenied, err, detail)
+	}
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeOdooRejected, err, detail)
 }

@@ -328,6 +328,12 @@ func (r *paymentRun) record(ctx workflow.Context, payment *activities.PaymentOut
 func (r *paymentRun) invoiceAndPay(ctx workflow.Context, payment *activities.PaymentOutcome) (*PaymentResult, error) {
 	var inv activities.Invoices
 	err := workflow.ExecuteActivity(withOdoo(ctx), act.InvoiceOrder, r.order.ID).Get(ctx, &inv)
+	if activities.IsErrorType(err, activities.ErrTypeOdooRejected) {
+		// Typically an order invoiced on delivery: nothing to invoice yet.
+		reason := "Odoo did not invoice the order yet (" + activities.OdooMessage(err) + ")"
+		return r.finishWithNote(ctx, StatusCompleted, "not-invoiced", payment, reason,
+			"register the Afterpay payment on the invoice once the order is invoiced")
+	}
 	if err == nil && inv.OpenID == 0 {
 		return r.finish(ctx, StatusCompleted, "the order's invoices have nothing left to pay; no payment was registered on them"), nil
 	}
@@ -336,32 +342,25 @@ func (r *paymentRun) invoiceAndPay(ctx workflow.Context, payment *activities.Pay
 			InvoiceID: inv.OpenID, InvoiceIDs: inv.IDs, TransactionID: r.info.TransactionID,
 			Amount: payment.Amount, Date: payment.Created, Memo: "Afterpay " + payment.OrderID,
 		}).Get(ctx, nil)
-	}
-	if err == nil {
+		if err != nil {
+			reason := "the payment could not be registered on invoice " + inv.OpenName + " (" + activities.OdooMessage(err) + ")"
+			return r.finishWithNote(ctx, StatusNeedsAttention, "needs-attention", payment, reason,
+				"register it on the invoice by hand, in the Afterpay journal, with memo \"Afterpay "+payment.OrderID+"\"")
+		}
 		return r.finish(ctx, StatusCompleted, ""), nil
 	}
-	if activities.IsErrorType(err, activities.ErrTypeOdooRejected) {
-		// Typically an order invoiced on delivery: nothing to invoice yet.
-		reason := "the payment is recorded on the transaction, but Odoo did not invoice it: " + rejectionText(err)
-		if nerr := r.note(ctx, "not-invoiced", "Afterpay payment "+payment.OrderID+" captured; "+reason+". Register it on the invoice once the order is invoiced."); nerr != nil {
-			return nil, nerr
-		}
-		return r.finish(ctx, StatusCompleted, reason), nil
-	}
-	reason := "the payment is captured and recorded on the transaction, but invoicing failed: " + rejectionText(err)
-	if nerr := r.note(ctx, "needs-attention", "Afterpay payment "+payment.OrderID+" captured; "+reason+"."); nerr != nil {
-		r.logger.Error("Posting the needs-attention note failed", "error", nerr)
-	}
-	return r.finish(ctx, StatusNeedsAttention, reason), nil
+	reason := "invoicing the order failed (" + activities.OdooMessage(err) + ")"
+	return r.finishWithNote(ctx, StatusNeedsAttention, "needs-attention", payment, reason, "invoice the order and register the payment by hand")
 }
 
-// rejectionText is the innermost message of an activity failure, for notes.
-func rejectionText(err error) string {
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		return appErr.Message()
+// finishWithNote ends a captured payment whose accounting is unfinished,
+// telling the merchant on the order's chatter what is left to do.
+func (r *paymentRun) finishWithNote(ctx workflow.Context, s Status, key string, payment *activities.PaymentOutcome, reason, todo string) (*PaymentResult, error) {
+	body := fmt.Sprintf("Afterpay payment %s (%s) is captured and recorded on the transaction, but %s: %s.", payment.OrderID, payment.Amount, reason, todo)
+	if err := r.note(ctx, key, body); err != nil {
+		r.logger.Error("Posting the accounting note failed", "error", err)
 	}
-	return err.Error()
+	return r.finish(ctx, s, reason), nil
 }
 
 // compensate gives a captured payment back because Odoo could not record it:

@@ -338,7 +338,9 @@ func TestInstalmentPlanAddsUp(t *testing.T) {
 func captureApproved(env *testsuite.TestWorkflowEnvironment) {
 	expectCheckout(env)
 	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).
-		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) { return approved(env), nil }).Once()
+		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
+			return approved(env), nil
+		}).Once()
 	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(nil).Once()
 	signalReturn(env, time.Minute, ReturnSuccess, testToken)
 }
@@ -346,7 +348,8 @@ func captureApproved(env *testsuite.TestWorkflowEnvironment) {
 func TestNothingToInvoiceYetCompletesWithANote(t *testing.T) {
 	env := newEnv(t)
 	captureApproved(env)
-	noLines := temporal.NewNonRetryableApplicationError("There is no invoiceable line.", activities.ErrTypeOdooRejected, nil)
+	noLines := temporal.NewNonRetryableApplicationError("odoo invoice: fault 2", activities.ErrTypeOdooRejected, nil,
+		activities.OdooRejection{FaultCode: 2, Message: "There is no invoiceable line."})
 	env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(nil, noLines).Once()
 	var notes []string
 	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
@@ -356,22 +359,28 @@ func TestNothingToInvoiceYetCompletesWithANote(t *testing.T) {
 	res := result(t, env)
 	require.Equal(t, StatusCompleted, res.Status)
 	require.Contains(t, res.Reason, "There is no invoiceable line.")
-	require.Contains(t, notes[1], "Register it on the invoice once the order is invoiced")
+	require.Contains(t, notes[1], "Odoo did not invoice the order yet (There is no invoiceable line.)")
+	require.Contains(t, notes[1], "register the Afterpay payment on the invoice once the order is invoiced")
 	env.AssertActivityNumberOfCalls(t, "RefundPayment", 0)
 	env.AssertActivityNumberOfCalls(t, "ReversePayment", 0)
 }
 
-func TestInvoicingOutageNeedsAttentionButKeepsTheMoney(t *testing.T) {
+func TestPaymentRegistrationFailureNeedsAttentionButKeepsTheMoney(t *testing.T) {
 	env := newEnv(t)
 	captureApproved(env)
-	denied := temporal.NewNonRetryableApplicationError("Access Denied", activities.ErrTypeOdooAccessDenied, nil)
-	env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5}, nil).Once()
-	env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.Anything).Return(int64(0), denied).Once()
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Return(nil).Times(2)
+	noMethod := temporal.NewNonRetryableApplicationError("odoo register payment: fault 2", activities.ErrTypeOdooRejected, nil,
+		activities.OdooRejection{FaultCode: 2, Message: "Please define a payment method line on your payment."})
+	env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5, OpenName: "INV/2026/00001"}, nil).Once()
+	env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.Anything).Return(int64(0), noMethod).Once()
+	var notes []string
+	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		notes = append(notes, args.Get(1).(activities.NoteInput).Body)
+	}).Return(nil).Times(2)
 	env.ExecuteWorkflow(PaymentWorkflowName, input())
 	res := result(t, env)
 	require.Equal(t, StatusNeedsAttention, res.Status)
-	require.Contains(t, res.Reason, "Access Denied")
+	require.Equal(t, "the payment could not be registered on invoice INV/2026/00001 (Please define a payment method line on your payment.)", res.Reason)
+	require.Contains(t, notes[1], `register it on the invoice by hand, in the Afterpay journal, with memo "Afterpay 300000000001"`)
 	env.AssertActivityNumberOfCalls(t, "RefundPayment", 0)
 	env.AssertActivityNumberOfCalls(t, "ReversePayment", 0)
 }
