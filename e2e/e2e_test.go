@@ -23,6 +23,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/odoo-afterpay/bridge/afterpay"
 	"github.com/odoo-afterpay/bridge/afterpay/sandbox"
 	"github.com/odoo-afterpay/bridge/config"
 	"github.com/odoo-afterpay/bridge/internal/app"
@@ -42,6 +43,7 @@ type product struct {
 	odoo     *odoo.Client
 	apiURL   string
 	sim      *sandbox.Server
+	fake     *fakeodoo.Server
 }
 
 func temporalCLI(t *testing.T) string {
@@ -123,16 +125,17 @@ func startProduct(t *testing.T) *product {
 	}()
 	t.Cleanup(func() { cancel(); <-done; <-done })
 
-	return &product{cfg: cfg, temporal: dev.Client(), odoo: od, apiURL: apiURL, sim: sim}
+	return &product{cfg: cfg, temporal: dev.Client(), odoo: od, apiURL: apiURL, sim: sim, fake: fake}
 }
 
-// quotation returns the id and name of a demo quotation the test may confirm.
-func (p *product) quotation(t *testing.T, skip int) (int64, string) {
+// quotation returns the id and name of the oldest demo quotation in currency.
+func (p *product) quotation(t *testing.T, currency string) (int64, string) {
 	t.Helper()
-	ids, err := p.odoo.Search(context.Background(), "sale.order", []any{[]any{"state", "=", "draft"}}, &odoo.SearchOptions{Order: "id asc"})
+	ids, err := p.odoo.Search(context.Background(), "sale.order",
+		[]any{[]any{"state", "=", "draft"}, []any{"currency_id.name", "=", currency}}, &odoo.SearchOptions{Order: "id asc", Limit: 1})
 	require.NoError(t, err)
-	require.Greater(t, len(ids), skip, "the demo seed has too few quotations")
-	order, err := p.odoo.ReadSaleOrder(context.Background(), ids[skip])
+	require.Len(t, ids, 1, "the demo seed has no %s quotation left", currency)
+	order, err := p.odoo.ReadSaleOrder(context.Background(), ids[0])
 	require.NoError(t, err)
 	return order.ID, order.Name
 }
@@ -194,7 +197,7 @@ func TestEndToEnd(t *testing.T) {
 	p := startProduct(t)
 
 	t.Run("approved payment is captured and recorded in Odoo", func(t *testing.T) {
-		orderID, order := p.quotation(t, 0)
+		orderID, order := p.quotation(t, "USD")
 		p.confirm(t, orderID)
 		info := p.checkout(t, order)
 
@@ -260,7 +263,7 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	t.Run("customer cancels at Afterpay", func(t *testing.T) {
-		orderID, order := p.quotation(t, 0)
+		orderID, order := p.quotation(t, "USD")
 		p.confirm(t, orderID)
 		info := p.checkout(t, order)
 		landing, err := shopper.Checkout(context.Background(), info.RedirectCheckoutURL, shopper.Cancel)
@@ -273,7 +276,7 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	t.Run("Afterpay declines the payment", func(t *testing.T) {
-		orderID, order := p.quotation(t, 0)
+		orderID, order := p.quotation(t, "USD")
 		p.confirm(t, orderID)
 		info := p.checkout(t, order)
 		_, err := shopper.Checkout(context.Background(), info.RedirectCheckoutURL, shopper.Decline)
@@ -282,6 +285,39 @@ func TestEndToEnd(t *testing.T) {
 		require.Equal(t, workflows.StatusDeclined, res.Status)
 		require.Equal(t, "cancel", p.transaction(t, order)["state"])
 		require.Contains(t, p.chatter(t, orderID), "Afterpay declined the payment")
+	})
+
+	t.Run("Odoo refusing the captured payment reverses it at Afterpay", func(t *testing.T) {
+		orderID, order := p.quotation(t, "USD")
+		p.confirm(t, orderID)
+		info := p.checkout(t, order)
+		// From now on Odoo refuses to update the order's transaction.
+		p.fake.FailNext("payment.transaction", "write", 2, "The payment provider is archived.", 1000)
+		t.Cleanup(p.fake.ClearFaults)
+		_, err := shopper.Checkout(context.Background(), info.RedirectCheckoutURL, shopper.Approve)
+		require.NoError(t, err)
+		res := p.result(t, order)
+		require.Equal(t, workflows.StatusCompensated, res.Status, res.Reason)
+		require.Contains(t, res.Reason, "reversed at Afterpay")
+		ap, err := app.NewAfterpayClient(p.cfg, slog.New(slog.DiscardHandler))
+		require.NoError(t, err)
+		payment, err := ap.GetPaymentByToken(context.Background(), info.Token)
+		require.NoError(t, err)
+		require.Equal(t, res.AfterpayOrderID, payment.ID)
+		err = ap.ReversePaymentByToken(context.Background(), info.Token)
+		require.True(t, afterpay.HasCode(err, afterpay.CodePreconditionFailed), "the workflow already reversed it: %v", err)
+		require.Contains(t, err.Error(), "previously processed")
+		p.fake.ClearFaults()
+		require.Equal(t, "pending", p.transaction(t, order)["state"], "Odoo never recorded the payment as done")
+	})
+
+	t.Run("an order in a currency the merchant does not take gets the reason on its chatter", func(t *testing.T) {
+		orderID, order := p.quotation(t, "AUD")
+		p.confirm(t, orderID)
+		res := p.result(t, order)
+		require.Equal(t, workflows.StatusNotPayable, res.Status)
+		require.Contains(t, res.Reason, "unsupported_currency")
+		require.Contains(t, p.chatter(t, orderID), "Afterpay cannot be used for this order")
 	})
 
 	t.Run("an unknown token gets a 404 page and signals nothing", func(t *testing.T) {

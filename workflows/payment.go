@@ -100,11 +100,6 @@ func (r *paymentRun) run(ctx workflow.Context) (*PaymentResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.info.Token, r.info.RedirectCheckoutURL, r.info.Expires = created.Token, created.RedirectCheckoutURL, created.Expires
-	if err := workflow.UpsertTypedSearchAttributes(ctx, AfterpayTokenKey.ValueSet(created.Token)); err != nil {
-		return nil, err
-	}
-
 	var txID int64
 	err = workflow.ExecuteActivity(withOdoo(ctx), act.OpenTransaction, activities.TransactionInput{
 		Reference: transactionReference(r.in.OrderName), OrderID: order.ID, PartnerID: order.Partner.ID,
@@ -114,6 +109,12 @@ func (r *paymentRun) run(ctx workflow.Context) (*PaymentResult, error) {
 		return nil, err
 	}
 	r.info.TransactionID = txID
+	// Only now does the storefront see the checkout: a customer is never
+	// sent to Afterpay for a payment Odoo has no transaction for.
+	r.info.Token, r.info.RedirectCheckoutURL, r.info.Expires = created.Token, created.RedirectCheckoutURL, created.Expires
+	if err := workflow.UpsertTypedSearchAttributes(ctx, AfterpayTokenKey.ValueSet(created.Token)); err != nil {
+		return nil, err
+	}
 	r.setStatus(ctx, StatusAwaitingCustomer)
 
 	payment, result, err := r.awaitApprovedPayment(ctx)
