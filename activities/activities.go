@@ -182,18 +182,23 @@ func (a *Activities) CapturePayment(ctx context.Context, in CaptureInput) (*Paym
 	return outcomeOf(p), nil
 }
 
-// LookupPayment finds the payment made with a checkout token, or returns nil
-// if there is none: how the workflow learns a capture's fate after the
-// capture's own retries ran out.
-func (a *Activities) LookupPayment(ctx context.Context, token string) (*PaymentOutcome, error) {
+// PaymentLookup says whether a payment exists for a token, and which.
+type PaymentLookup struct {
+	Found   bool           `json:"found"`
+	Payment PaymentOutcome `json:"payment"`
+}
+
+// LookupPayment finds the payment made with a checkout token: how the
+// workflow learns a capture's fate after the capture's own retries ran out.
+func (a *Activities) LookupPayment(ctx context.Context, token string) (*PaymentLookup, error) {
 	p, err := a.Afterpay.GetPaymentByToken(ctx, token)
 	if afterpay.IsNotFound(err) {
-		return nil, nil
+		return &PaymentLookup{}, nil
 	}
 	if err != nil {
 		return nil, afterpayFailure("get payment by token", err)
 	}
-	return outcomeOf(p), nil
+	return &PaymentLookup{Found: true, Payment: *outcomeOf(p)}, nil
 }
 
 // ReversePayment reverses a payment by its token (within 10 minutes of

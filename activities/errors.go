@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/odoo-afterpay/bridge/afterpay"
+	"github.com/odoo-afterpay/bridge/money"
 	"github.com/odoo-afterpay/bridge/odoo"
 )
 
@@ -19,6 +20,7 @@ const (
 	ErrTypeOdooRejected        = "OdooRejected"        // a business error (fault 2) or a bug (fault 1)
 	ErrTypeOdooAccessDenied    = "OdooAccessDenied"    // credentials or permissions: an operator must act
 	ErrTypeOrderNotFound       = "OrderNotFound"
+	ErrTypeOrderCurrency       = "OrderCurrencyUnsupported" // the order's currency is not one Afterpay trades in
 )
 
 // AfterpayRejection is the detail of an ErrTypeAfterpayRejected error.
@@ -96,6 +98,8 @@ func afterpayFailure(op string, err error) error {
 func odooFailure(op string, err error) error {
 	msg := fmt.Sprintf("odoo %s: %v", op, err)
 	switch {
+	case errors.Is(err, money.ErrCurrency):
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeOrderCurrency, err, OdooRejection{Message: err.Error()})
 	case errors.Is(err, odoo.ErrNotFound):
 		return temporal.NewNonRetryableApplicationError(msg, ErrTypeOrderNotFound, err)
 	case odoo.IsRetryable(err), odoo.IsProbablyApplied(err):

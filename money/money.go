@@ -294,7 +294,8 @@ func (m Money) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads Afterpay's Money object strictly: the amount must be a
 // JSON string with at most two decimals (a JSON number is rejected, because it
-// would be a float on someone's side) and the currency a supported code.
+// would be a float on someone's side) and the currency a supported code. The
+// one exception is the zero value, a zero amount with no currency.
 func (m *Money) UnmarshalJSON(b []byte) error {
 	var w wire
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -306,6 +307,19 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(w.Amount, &s); err != nil {
 		return fmt.Errorf("%w: amount must be a string, got %s", ErrSyntax, w.Amount)
+	}
+	if w.Currency == "" {
+		// The zero value (no amount in no currency) must survive a round
+		// trip, e.g. an unset amount inside a workflow payload.
+		minor, err := parseMinor(s, false)
+		if err != nil {
+			return err
+		}
+		if minor != 0 {
+			return fmt.Errorf("%w: %q without a currency", ErrCurrency, s)
+		}
+		*m = Money{}
+		return nil
 	}
 	v, err := Parse(s, w.Currency)
 	if err != nil {

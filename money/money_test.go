@@ -97,7 +97,13 @@ func TestJSONRoundTripAndStrictness(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil || m != MustNew(2999, "USD") {
 		t.Fatalf("Unmarshal = %v, %v", m, err)
 	}
+	var zero Money
+	raw, err := json.Marshal(Money{})
+	if err != nil || json.Unmarshal(raw, &zero) != nil || zero != (Money{}) {
+		t.Fatalf("the zero value does not round-trip: %s, %v", raw, zero)
+	}
 	for _, bad := range []string{
+		`{"amount":"1.00","currency":""}`,
 		`{"amount":29.99,"currency":"USD"}`,
 		`{"amount":"29.999","currency":"USD"}`,
 		`{"amount":null,"currency":"USD"}`,

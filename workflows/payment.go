@@ -138,6 +138,13 @@ func (r *paymentRun) awaitConfirmedOrder(ctx workflow.Context) (*odoo.SaleOrder,
 		if activities.IsErrorType(err, activities.ErrTypeOrderNotFound) {
 			state, err = "missing", nil
 		}
+		if activities.IsErrorType(err, activities.ErrTypeOrderCurrency) {
+			if r.in.OrderID > 0 { // the chatter needs the record id
+				r.order = &odoo.SaleOrder{ID: r.in.OrderID, Name: r.in.OrderName}
+			}
+			res, err := r.notPayable(ctx, "the order's currency is not one Afterpay trades in (AUD, NZD, USD, CAD, GBP)")
+			return nil, res, err
+		}
 		if err != nil {
 			return nil, nil, err
 		}
@@ -272,11 +279,11 @@ func (r *paymentRun) capture(ctx workflow.Context) (*activities.PaymentOutcome, 
 	if err == nil || !activities.IsErrorType(err, activities.ErrTypeAfterpayUnavailable) {
 		return &payment, err
 	}
-	var found *activities.PaymentOutcome
-	if lerr := workflow.ExecuteActivity(withAfterpay(ctx), act.LookupPayment, r.info.Token).Get(ctx, &found); lerr != nil || found == nil {
+	var found activities.PaymentLookup
+	if lerr := workflow.ExecuteActivity(withAfterpay(ctx), act.LookupPayment, r.info.Token).Get(ctx, &found); lerr != nil || !found.Found {
 		return nil, err
 	}
-	return found, nil
+	return &found.Payment, nil
 }
 
 // closeUnpaid cancels the pending transaction, tells the merchant why on the

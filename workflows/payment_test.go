@@ -394,3 +394,15 @@ func TestAlreadyPaidInvoiceRegistersNothing(t *testing.T) {
 	require.Equal(t, StatusCompleted, result(t, env).Status)
 	env.AssertActivityNumberOfCalls(t, "RegisterInvoicePayment", 0)
 }
+
+func TestOrderInAnUnknownCurrencyIsNotPayable(t *testing.T) {
+	env := newEnv(t)
+	jpy := temporal.NewNonRetryableApplicationError("odoo read: money: currency", activities.ErrTypeOrderCurrency, nil)
+	env.OnActivity(act.ReadOrder, mock.Anything, mock.Anything).Return(nil, jpy).Once()
+	env.OnActivity(act.PostOrderNote, mock.Anything, mock.MatchedBy(func(n activities.NoteInput) bool {
+		return n.OrderID == 42 && strings.Contains(n.Body, "currency is not one Afterpay trades in")
+	})).Return(nil).Once()
+	env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusNotPayable, result(t, env).Status)
+	env.AssertActivityNumberOfCalls(t, "CreateCheckout", 0)
+}
