@@ -61,6 +61,7 @@ func NewHandler(c client.Client, opts Options) http.Handler {
 	r.Use(gin.Recovery(), s.accessLog)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.POST("/odoo/webhook/order-confirmed", s.orderConfirmed)
+	r.POST("/odoo/webhook/credit-note-posted", s.creditNotePosted)
 	r.GET("/orders/:orderRef/checkout", s.checkout)
 	r.GET("/afterpay/return", s.afterpayReturn)
 	return r
@@ -117,6 +118,29 @@ func (s *server) orderConfirmed(c *gin.Context) {
 		status = http.StatusOK
 	}
 	c.JSON(status, gin.H{"outcome": outcome, "workflowId": run.GetID(), "runId": run.GetRunID(), "webUI": s.webUILink(run.GetID())})
+}
+
+// creditNotePosted receives Odoo's webhook for a posted credit note. Refunds
+// are not automated yet, so it tells the operator, loudly, to refund at
+// Afterpay by hand, and answers 501 so that Odoo's log shows it too.
+func (s *server) creditNotePosted(c *gin.Context) {
+	if !s.validWebhookToken(c.Query("token")) {
+		c.JSON(http.StatusUnauthorized, gin.H{"error": "missing or wrong webhook token"})
+		return
+	}
+	var hook struct {
+		Model  string `json:"_model"`
+		ID     int64  `json:"_id"`
+		Name   string `json:"name"`
+		Origin any    `json:"invoice_origin"`
+	}
+	if err := c.ShouldBindJSON(&hook); err != nil || hook.Model != "account.move" {
+		c.JSON(http.StatusBadRequest, gin.H{"error": "body is not the JSON of an Odoo account.move webhook"})
+		return
+	}
+	s.log.Warn("Credit note posted: refund it in Afterpay by hand; automatic refunds are not implemented yet",
+		"creditNote", hook.Name, "moveId", hook.ID, "origin", hook.Origin)
+	c.JSON(http.StatusNotImplemented, gin.H{"error": "automatic Afterpay refunds are not implemented yet: refund credit note " + hook.Name + " in Afterpay's merchant portal"})
 }
 
 func (s *server) paymentInput(orderName string, orderID int64) workflows.PaymentInput {

@@ -187,3 +187,12 @@ func TestCheckoutOfUnknownOrderIs404(t *testing.T) {
 	rec := do(h, http.MethodGet, "/orders/S1/checkout", "")
 	require.Equal(t, http.StatusNotFound, rec.Code)
 }
+
+func TestCreditNoteWebhookIsAuthenticatedAndAnsweredHonestly(t *testing.T) {
+	_, h := newAPI(t)
+	body := `{"_action": "Afterpay: credit note posted(#2)", "_id": 9, "_model": "account.move", "id": 9, "invoice_origin": "S00043", "move_type": "out_refund", "name": "RINV/2026/00001", "state": "posted"}`
+	require.Equal(t, http.StatusUnauthorized, do(h, http.MethodPost, "/odoo/webhook/credit-note-posted?token=nope", body).Code)
+	rec := do(h, http.MethodPost, "/odoo/webhook/credit-note-posted?token="+token, body)
+	require.Equal(t, http.StatusNotImplemented, rec.Code)
+	require.Contains(t, rec.Body.String(), "RINV/2026/00001")
+}
