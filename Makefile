@@ -22,7 +22,7 @@ test: vet unit e2e ## every test
 
 vet:
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 
 unit:
 	$(GO) test -count=1 -race $$($(GO) list ./... | grep -v /e2e)

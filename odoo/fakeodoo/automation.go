@@ -76,6 +76,33 @@ func baseAutomationModel() *model {
 		}
 		return nil
 	}
+	// filter_domain is a stored compute depending on trigger and
+	// trg_selection_field_id (_compute_filter_domain): a write of either
+	// recomputes it, unless the same write sets filter_domain.
+	b.m.afterWrite = func(t *tx, ids []int64, vals *wire.Struct) error {
+		if vals.Has("filter_domain") || !vals.Has("trigger") && !vals.Has("trg_selection_field_id") {
+			return nil
+		}
+		for _, id := range ids {
+			r := t.rec("base.automation", id)
+			var domain any // False
+			switch str(r["trigger"]) {
+			case "on_state_set", "on_priority_set":
+				if sel := idOf(r["trg_selection_field_id"]); sel != 0 {
+					sr := t.rec("ir.model.fields.selection", sel)
+					fieldName := str(t.rec("ir.model.fields", idOf(sr["field_id"]))["name"])
+					domain = fmt.Sprintf("[(%s, '=', %s)]", wire.ReprString(fieldName), wire.ReprString(str(sr["value"])))
+				}
+			case "on_create_or_write", "on_time", "on_time_created", "on_time_updated":
+			default:
+				continue // the other triggers' domains are not simulated
+			}
+			if err := t.store("base.automation", id, "filter_domain", domain); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	return b.finish()
 }
 

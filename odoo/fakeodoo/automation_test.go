@@ -219,3 +219,25 @@ func TestServerActionRunCodeEscapeHatch(t *testing.T) {
 		wire.NewStruct("active_model", "payment.transaction", "active_ids", []any{tx}))
 	require.Equal(t, "done", c.read("payment.transaction", tx, "state").Value("state"))
 }
+
+// filter_domain is recomputed when the trigger or its value is written,
+// unless the same write sets it (base_automation _compute_filter_domain).
+func TestRuleFilterDomainFollowsTheTrigger(t *testing.T) {
+	_, c, _, url := startWithHooks(t)
+	rule := stateRule(t, c, url)
+	filter := func() any { return c.read("base.automation", rule, "filter_domain").Value("filter_domain") }
+	sentID := c.firstID("ir.model.fields.selection", []any{"field_id.model", "=", "sale.order"},
+		[]any{"field_id.name", "=", "state"}, []any{"value", "=", "sent"})
+	saleID := c.firstID("ir.model.fields.selection", []any{"field_id.model", "=", "sale.order"},
+		[]any{"field_id.name", "=", "state"}, []any{"value", "=", "sale"})
+
+	c.must("base.automation", "write", []any{[]any{rule}, wire.NewStruct("filter_domain", "[]")})
+	require.Equal(t, "[]", filter(), "written on its own, the filter is kept")
+	c.must("base.automation", "write", []any{[]any{rule}, wire.NewStruct("trg_selection_field_id", sentID)})
+	require.Equal(t, "[('state', '=', 'sent')]", filter())
+	c.must("base.automation", "write", []any{[]any{rule}, wire.NewStruct("trigger", "on_create_or_write")})
+	require.Equal(t, false, filter())
+	c.must("base.automation", "write", []any{[]any{rule}, wire.NewStruct("trigger", "on_state_set", "trg_selection_field_id", saleID,
+		"filter_domain", "[('state', '=', 'sale'), ('amount_total', '>', 0)]")})
+	require.Equal(t, "[('state', '=', 'sale'), ('amount_total', '>', 0)]", filter(), "written with the trigger, the filter is kept")
+}

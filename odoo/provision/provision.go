@@ -34,6 +34,7 @@ const (
 	CreditNotePostedPath  = "/odoo/webhook/credit-note-posted"
 	OrderConfirmedRule    = "Afterpay: order confirmed"
 	CreditNotePostedRule  = "Afterpay: credit note posted"
+	orderConfirmedFilter  = "[('state', '=', 'sale')]"
 	creditNoteFilter      = "[('state', '=', 'posted'), ('move_type', '=', 'out_refund')]"
 	webhookActionName     = "Notify the Afterpay bridge"
 	webhookTokenParameter = "token"
@@ -427,14 +428,17 @@ type ruleSpec struct {
 	stateTo   string   // the state value that triggers the rule
 	path      string   // webhook path under APIBaseURL
 	fields    []string // record fields sent in the webhook body
-	filter    string   // explicit filter_domain ("" = Odoo's computed one)
+	filter    string   // filter_domain, written explicitly (see updateRule)
 	actionFor string
 }
 
 var ruleSpecs = []ruleSpec{
 	{
 		name: OrderConfirmedRule, model: "sale.order", stateTo: "sale", path: OrderConfirmedPath,
-		fields:    []string{"name", "state", "amount_total", "currency_id", "partner_id", "client_order_ref"},
+		fields: []string{"name", "state", "amount_total", "currency_id", "partner_id", "client_order_ref"},
+		// What Odoo computes for the trigger, spelled out so that a filter
+		// edited in the UI is noticed and put back.
+		filter:    orderConfirmedFilter,
 		actionFor: "order confirmed",
 	},
 	{

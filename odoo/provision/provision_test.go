@@ -3,13 +3,13 @@ package provision_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
+	"encoding/xml"
+	"io"
 	"log/slog"
-	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,8 +18,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/odoo-afterpay/bridge/odoo"
+	"github.com/odoo-afterpay/bridge/odoo/fakeodoo"
 	"github.com/odoo-afterpay/bridge/odoo/provision"
 )
+
+// The provisioning runs against the project's fake Odoo 18, seeded with the
+// real server's starting state (../shared/reference/odoo-seed), so the ids
+// asserted below are the seed's. The fake implements base_automation's
+// rules (computed filter domain, the webhook action's forced name).
 
 // seedDir is ../shared/reference/odoo-seed seen from this package.
 func seedDir(t *testing.T) string {
@@ -31,114 +37,122 @@ func seedDir(t *testing.T) string {
 	return dir
 }
 
-// loadSeed reads one model's export (exactly what `read` returned) with
-// integers as int64, as the XML-RPC decoder yields them.
-func loadSeed(t *testing.T, model string) []map[string]any {
+// Ids in the seed.
+const (
+	afterpayMethodID     = int64(4)    // payment.payment_method_afterpay, archived
+	saleOrderModelID     = int64(516)  // ir.model sale.order
+	accountMoveModelID   = int64(455)  // ir.model account.move
+	saleOrderStateField  = int64(6108) // ir.model.fields sale.order.state
+	saleStateSale        = int64(1643) // ir.model.fields.selection sale.order.state 'sale'
+	accountMoveState     = int64(4449) // ir.model.fields account.move.state
+	moveStatePosted      = int64(1255) // ir.model.fields.selection account.move.state 'posted'
+	firstServerActionID  = int64(396)  // the next ir.actions.server id
+	firstAutomationID    = int64(1)    // the next base.automation id
+	webhookActionNameSet = "Send Webhook Notification"
+)
+
+type fixedClock struct{}
+
+func (fixedClock) Now() time.Time { return time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) }
+
+// fakeOdoo is a seeded fake Odoo behind a loopback server that records the
+// object-service calls it receives.
+type fakeOdoo struct {
+	*fakeodoo.Server
+	url string
+
+	mu    sync.Mutex
+	calls []string // "model.method" of every execute_kw
+}
+
+func startFakeOdoo(t *testing.T) *fakeOdoo {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(seedDir(t), model+".json"))
+	srv, err := fakeodoo.New(fakeodoo.Options{Database: "afterpay_test", Clock: fixedClock{}})
 	require.NoError(t, err)
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var recs []map[string]any
-	require.NoError(t, dec.Decode(&recs))
-	for _, r := range recs {
-		for k, v := range r {
-			r[k] = fromJSON(v)
+	require.NoError(t, srv.LoadSeed(seedDir(t)))
+	f := &fakeOdoo{Server: srv}
+	hs := httptest.NewServer(http.HandlerFunc(f.serveHTTP))
+	t.Cleanup(hs.Close)
+	f.url = hs.URL
+	return f
+}
+
+// xmlCall is the part of an execute_kw methodCall the recorder needs:
+// params 3 and 4 are the model and the method.
+type xmlCall struct {
+	Method string `xml:"methodName"`
+	Params []struct {
+		String string `xml:"value>string"`
+	} `xml:"params>param"`
+}
+
+func (f *fakeOdoo) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	var call xmlCall
+	if xml.Unmarshal(body, &call) == nil && call.Method == "execute_kw" && len(call.Params) > 4 {
+		f.mu.Lock()
+		f.calls = append(f.calls, call.Params[3].String+"."+call.Params[4].String)
+		f.mu.Unlock()
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	f.ServeHTTP(w, r)
+}
+
+// objectCalls returns how many execute_kw calls were made, and how many of
+// them could change Odoo (create, write, unlink).
+func (f *fakeOdoo) objectCalls() (all, writes int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.calls {
+		switch c[strings.LastIndexByte(c, '.')+1:] {
+		case "create", "write", "unlink":
+			writes++
 		}
 	}
+	return len(f.calls), writes
+}
+
+func (f *fakeOdoo) client(t *testing.T) *odoo.Client {
+	t.Helper()
+	c, err := odoo.NewClient(odoo.Config{URL: f.url, Database: f.Database(), Username: "admin", Password: "admin", Timeout: 5 * time.Second})
+	require.NoError(t, err)
+	return c
+}
+
+// records returns the committed records of model matching domain.
+func (f *fakeOdoo) records(t *testing.T, model string, domain ...any) []map[string]any {
+	t.Helper()
+	recs, err := f.Records(model, domain...)
+	require.NoError(t, err)
 	return recs
 }
 
-func fromJSON(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case []any:
-		for i := range x {
-			x[i] = fromJSON(x[i])
-		}
-	case nil:
-		return false
-	}
-	return v
+// one returns the only record of model matching domain.
+func (f *fakeOdoo) one(t *testing.T, model string, domain ...any) map[string]any {
+	t.Helper()
+	recs := f.records(t, model, domain...)
+	require.Len(t, recs, 1, "records of %s matching %v", model, domain)
+	return recs[0]
 }
 
-// provisionOdoo is the stub seeded with the real server's starting state
-// for the models provisioning touches, and base_automation's behaviour.
-func provisionOdoo(t *testing.T) *stubOdoo {
-	s := newStubOdoo(t)
-	for _, model := range []string{"ir.model", "ir.model.fields", "ir.model.fields.selection", "ir.model.data",
-		"payment.method", "payment.provider", "account.journal"} {
-		for _, r := range loadSeed(t, model) {
-			s.put(model, r["id"].(int64), r)
-		}
-	}
-	var counters map[string]struct {
-		Next int64 `json:"next_id_from_pg_sequence"`
-	}
-	data, err := os.ReadFile(filepath.Join(seedDir(t), "_id_counters.json"))
+func (f *fakeOdoo) record(t *testing.T, model string, id int64) map[string]any {
+	t.Helper()
+	rec, err := f.Record(model, id)
 	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(data, &counters))
-	for model, c := range counters {
-		if c.Next > s.nextID[model] {
-			s.nextID[model] = c.Next
-		}
-	}
+	return rec
+}
 
-	s.m2o("ir.model.fields", "model_id", "ir.model")
-	s.m2o("base.automation", "model_id", "ir.model")
-	s.m2o("base.automation", "trg_selection_field_id", "ir.model.fields.selection")
-	s.m2o("ir.actions.server", "model_id", "ir.model")
-	s.x2m("base.automation", "trigger_field_ids", "ir.model.fields")
-	s.x2m("base.automation", "action_server_ids", "ir.actions.server")
-	s.x2m("ir.actions.server", "webhook_field_ids", "ir.model.fields")
-	s.x2m("payment.provider", "payment_method_ids", "payment.method")
-	s.defaults["base.automation"] = map[string]any{"active": true, "filter_domain": false}
-	s.defaults["account.journal"] = map[string]any{"active": true}
-
-	s.on("ir.model.fields", "create", func(st *stubOdoo, c stubCall) (any, error) {
-		vals := c.Args[0].(map[string]any)
-		if !strings.HasPrefix(str(vals["name"]), "x_") {
-			return nil, &stubFault{Code: 2, String: "Custom fields must have a name that starts with 'x_'!"}
-		}
-		return st.create("ir.model.fields", vals)
-	})
-	// base_automation: the nested server action's name is overwritten, and
-	// filter_domain follows trg_selection_field_id unless written with it.
-	s.afterW["ir.actions.server"] = func(id int64) {
-		s.rec("ir.actions.server", id)["name"] = "Send Webhook Notification"
-	}
-	automation := func(st *stubOdoo, c stubCall, vals map[string]any, ids []int64) {
-		if _, ok := vals["trg_selection_field_id"]; !ok || vals["filter_domain"] != nil {
-			return
-		}
-		for _, id := range ids {
-			rec := st.rec("base.automation", id)
-			sel := st.rec("ir.model.fields.selection", rec["trg_selection_field_id"].([]any)[0].(int64))
-			rec["filter_domain"] = fmt.Sprintf("[('state', '=', '%s')]", sel["value"])
-		}
-	}
-	s.on("base.automation", "create", func(st *stubOdoo, c stubCall) (any, error) {
-		vals := c.Args[0].(map[string]any)
-		id, err := st.create("base.automation", vals)
-		if err == nil {
-			automation(st, c, vals, []int64{id})
-		}
-		return id, err
-	})
-	s.on("base.automation", "write", func(st *stubOdoo, c stubCall) (any, error) {
-		ids, vals := toIDs(c.Args[0]), c.Args[1].(map[string]any)
-		if err := st.write("base.automation", ids, vals); err != nil {
-			return nil, err
-		}
-		automation(st, c, vals, ids)
-		return true, nil
-	})
-	return s
+// webhookAction returns the single server action of the named rule.
+func (f *fakeOdoo) webhookAction(t *testing.T, rule string) (map[string]any, map[string]any) {
+	t.Helper()
+	r := f.one(t, "base.automation", []any{"name", "=", rule})
+	ids := r["action_server_ids"].([]int64)
+	require.Len(t, ids, 1, "actions of %q", rule)
+	return r, f.record(t, "ir.actions.server", ids[0])
 }
 
 type logBuffer struct {
@@ -161,51 +175,12 @@ func (l *logBuffer) String() string {
 // The token has characters that need escaping in a query.
 const token = "tok/en+s3cret"
 
-func newClient(t *testing.T, s *stubOdoo) *odoo.Client {
-	t.Helper()
-	s.secrets["admin-pw"] = true
-	c, err := odoo.NewClient(odoo.Config{URL: s.srv.URL, Database: s.db, Username: s.login, Password: "admin-pw", Timeout: 5 * time.Second})
-	require.NoError(t, err)
-	return c
-}
-
 func options(logs *logBuffer) provision.Options {
 	return provision.Options{
 		APIBaseURL:   "http://127.0.0.1:8080/",
 		WebhookToken: token,
 		Logger:       slog.New(slog.NewTextHandler(logs, nil)),
 	}
-}
-
-// writes counts the create and write calls, the only ones that change Odoo.
-func writes(s *stubOdoo) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.calls {
-		if c.Func == "create" || c.Func == "write" || c.Func == "unlink" {
-			n++
-		}
-	}
-	return n
-}
-
-func find(t *testing.T, s *stubOdoo, model string, match func(map[string]any) bool) map[string]any {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var found []map[string]any
-	for _, id := range slices.Sorted(maps.Keys(s.records[model])) {
-		if r := s.records[model][id]; match(r) {
-			found = append(found, r)
-		}
-	}
-	require.Len(t, found, 1, "records of %s", model)
-	return found[0]
-}
-
-func byName(name string) func(map[string]any) bool {
-	return func(r map[string]any) bool { return r["name"] == name }
 }
 
 func actions(r *provision.Report) map[string]provision.Action {
@@ -217,10 +192,12 @@ func actions(r *provision.Report) map[string]provision.Action {
 }
 
 func TestRunProvisionsAFreshOdoo(t *testing.T) {
-	s := provisionOdoo(t)
-	c := newClient(t, s)
+	t.Parallel()
+	f := startFakeOdoo(t)
+	c := f.client(t)
 	logs := &logBuffer{}
 	ctx := context.Background()
+	require.Equal(t, false, f.record(t, "payment.method", afterpayMethodID)["active"], "the seed's afterpay method is archived")
 
 	report, err := provision.Run(ctx, c, options(logs))
 	require.NoError(t, err)
@@ -235,48 +212,61 @@ func TestRunProvisionsAFreshOdoo(t *testing.T) {
 		`automation rule "Afterpay: credit note posted"`: provision.Created,
 	}, actions(report))
 
-	// Odoo's own afterpay method (id 4 in the seed) is activated and linked.
-	require.Equal(t, true, s.rec("payment.method", 4)["active"])
-	provider := find(t, s, "payment.provider", byName("Afterpay"))
+	// Odoo's own afterpay method is activated and linked.
+	require.Equal(t, true, f.record(t, "payment.method", afterpayMethodID)["active"])
+	provider := f.one(t, "payment.provider", []any{"name", "=", "Afterpay"})
 	require.Equal(t, "custom", provider["code"])
 	require.Equal(t, "disabled", provider["state"])
-	require.Equal(t, []any{int64(4)}, provider["payment_method_ids"])
+	require.Equal(t, false, provider["is_published"])
+	require.Equal(t, []int64{afterpayMethodID}, provider["payment_method_ids"])
 
-	journal := find(t, s, "account.journal", func(r map[string]any) bool { return r["code"] == "AFTP" })
+	journal := f.one(t, "account.journal", []any{"code", "=", "AFTP"})
 	require.Equal(t, "bank", journal["type"])
 	require.Equal(t, "Afterpay", journal["name"])
+	require.Equal(t, true, journal["active"])
 
-	field := find(t, s, "ir.model.fields", func(r map[string]any) bool {
-		return r["model"] == "sale.order" && r["name"] == "x_afterpay_order_id"
-	})
-	require.Equal(t, "manual", field["state"])
-	require.Equal(t, "char", field["ttype"])
-	require.Equal(t, []any{int64(516), "Sales Order"}, field["model_id"])
-	instalments := find(t, s, "ir.model.fields", byName("x_afterpay_instalments"))
-	require.Equal(t, "text", instalments["ttype"])
+	for _, want := range []struct{ model, name, ttype, label string }{
+		{"sale.order", "x_afterpay_order_id", "char", "Afterpay Order ID"},
+		{"sale.order", "x_afterpay_instalments", "text", "Afterpay Instalments"},
+		{"account.move", "x_afterpay_order_id", "char", "Afterpay Order ID"},
+	} {
+		field := f.one(t, "ir.model.fields", []any{"model", "=", want.model}, []any{"name", "=", want.name})
+		require.Equal(t, "manual", field["state"], want.name)
+		require.Equal(t, want.ttype, field["ttype"], want.name)
+		require.Equal(t, want.label, field["field_description"], want.name)
+		require.Equal(t, false, field["copied"], want.name)
+	}
+	require.Equal(t, saleOrderModelID, f.one(t, "ir.model.fields", []any{"model", "=", "sale.order"},
+		[]any{"name", "=", "x_afterpay_order_id"})["model_id"])
+	// The new fields are real columns: the client writes and reads them.
+	require.NoError(t, c.WriteFields(ctx, "sale.order", 1, map[string]any{"x_afterpay_order_id": "AP-1", "x_afterpay_instalments": "4 × 25.00"}))
+	recs, err := c.Read(ctx, "sale.order", []int64{1}, []string{"x_afterpay_order_id", "x_afterpay_instalments"}, nil)
+	require.NoError(t, err)
+	require.Equal(t, "AP-1", recs[0]["x_afterpay_order_id"])
+	require.Equal(t, "4 × 25.00", recs[0]["x_afterpay_instalments"])
 
 	// The rules as in transcripts 106/207, with the seed's real ids.
-	order := find(t, s, "base.automation", byName("Afterpay: order confirmed"))
-	require.Equal(t, []any{int64(516), "Sales Order"}, order["model_id"])
+	order, orderAction := f.webhookAction(t, provision.OrderConfirmedRule)
+	require.Equal(t, firstAutomationID, order["id"])
+	require.Equal(t, saleOrderModelID, order["model_id"])
 	require.Equal(t, "on_state_set", order["trigger"])
-	require.Equal(t, []any{int64(6108)}, order["trigger_field_ids"])
-	require.Equal(t, int64(1643), order["trg_selection_field_id"].([]any)[0])
+	require.Equal(t, []int64{saleOrderStateField}, order["trigger_field_ids"])
+	require.Equal(t, saleStateSale, order["trg_selection_field_id"])
 	require.Equal(t, "[('state', '=', 'sale')]", order["filter_domain"])
-	require.Equal(t, int64(1), order["id"])
-	orderAction := s.rec("ir.actions.server", toIDs(order["action_server_ids"])[0])
-	require.Equal(t, int64(396), orderAction["id"])
+	require.Equal(t, true, order["active"])
+	require.Equal(t, firstServerActionID, orderAction["id"])
 	require.Equal(t, "webhook", orderAction["state"])
+	require.Equal(t, webhookActionNameSet, orderAction["name"], "Odoo overwrites the webhook action's name")
 	require.Equal(t, "http://127.0.0.1:8080/odoo/webhook/order-confirmed?token=tok%2Fen%2Bs3cret", orderAction["webhook_url"])
-	require.ElementsMatch(t, []any{int64(6105), int64(6108), int64(6138), int64(6131), int64(6107), int64(6111)}, orderAction["webhook_field_ids"])
+	require.ElementsMatch(t, []int64{6105, 6108, 6138, 6131, 6107, 6111}, orderAction["webhook_field_ids"])
 
-	credit := find(t, s, "base.automation", byName("Afterpay: credit note posted"))
-	require.Equal(t, []any{int64(455), "Journal Entry"}, credit["model_id"])
-	require.Equal(t, []any{int64(4449)}, credit["trigger_field_ids"])
-	require.Equal(t, int64(1255), credit["trg_selection_field_id"].([]any)[0])
+	credit, creditAction := f.webhookAction(t, provision.CreditNotePostedRule)
+	require.Equal(t, accountMoveModelID, credit["model_id"])
+	require.Equal(t, []int64{accountMoveState}, credit["trigger_field_ids"])
+	require.Equal(t, moveStatePosted, credit["trg_selection_field_id"])
 	require.Equal(t, "[('state', '=', 'posted'), ('move_type', '=', 'out_refund')]", credit["filter_domain"])
-	creditAction := s.rec("ir.actions.server", toIDs(credit["action_server_ids"])[0])
 	require.Equal(t, "http://127.0.0.1:8080/odoo/webhook/credit-note-posted?token=tok%2Fen%2Bs3cret", creditAction["webhook_url"])
-	require.ElementsMatch(t, []any{int64(4446), int64(4449), int64(4450), int64(4511), int64(4523), int64(4538), int64(4447)}, creditAction["webhook_field_ids"])
+	require.ElementsMatch(t, []int64{4446, 4449, 4450, 4511, 4523, 4538, 4447}, creditAction["webhook_field_ids"])
 
 	text := report.String()
 	t.Log("\n" + text)
@@ -288,25 +278,33 @@ func TestRunProvisionsAFreshOdoo(t *testing.T) {
 }
 
 func TestRunTwiceChangesNothing(t *testing.T) {
-	s := provisionOdoo(t)
-	c := newClient(t, s)
+	t.Parallel()
+	f := startFakeOdoo(t)
+	c := f.client(t)
 	ctx := context.Background()
 	_, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
-	before := writes(s)
+	_, writesBefore := f.objectCalls()
+	before, err := f.Snapshot()
+	require.NoError(t, err)
 
 	report, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
 	require.False(t, report.Changed(), report.String())
 	require.Equal(t, 8, report.Count(provision.Unchanged))
-	require.Equal(t, before, writes(s), "a second run writes nothing")
-	require.Equal(t, 2, s.count("base.automation"))
-	require.Equal(t, 2, s.count("ir.actions.server"))
+	_, writesAfter := f.objectCalls()
+	require.Equal(t, writesBefore, writesAfter, "a second run writes nothing")
+	after, err := f.Snapshot()
+	require.NoError(t, err)
+	require.JSONEq(t, string(before), string(after), "the state is the same")
+	require.Len(t, f.records(t, "base.automation"), 2)
+	require.Len(t, f.records(t, "ir.actions.server", []any{"state", "=", "webhook"}), 2)
 }
 
 func TestRunUpdatesTheWebhookURL(t *testing.T) {
-	s := provisionOdoo(t)
-	c := newClient(t, s)
+	t.Parallel()
+	f := startFakeOdoo(t)
+	c := f.client(t)
 	ctx := context.Background()
 	_, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
@@ -324,88 +322,231 @@ func TestRunUpdatesTheWebhookURL(t *testing.T) {
 			require.NotContains(t, step.Detail, "s3cret")
 		}
 	}
-	order := find(t, s, "base.automation", byName("Afterpay: order confirmed"))
-	action := s.rec("ir.actions.server", toIDs(order["action_server_ids"])[0])
+	_, action := f.webhookAction(t, provision.OrderConfirmedRule)
 	require.Equal(t, "https://bridge.example.com/odoo/webhook/order-confirmed?token=tok%2Fen%2Bs3cret", action["webhook_url"])
-	require.Equal(t, 2, s.count("base.automation"))
-	require.Equal(t, 2, s.count("ir.actions.server"))
+	_, action = f.webhookAction(t, provision.CreditNotePostedRule)
+	require.Equal(t, "https://bridge.example.com/odoo/webhook/credit-note-posted?token=tok%2Fen%2Bs3cret", action["webhook_url"])
+	require.Len(t, f.records(t, "base.automation"), 2)
+	require.Len(t, f.records(t, "ir.actions.server", []any{"state", "=", "webhook"}), 2)
 }
 
 func TestRunRepairsDrift(t *testing.T) {
-	s := provisionOdoo(t)
-	c := newClient(t, s)
+	t.Parallel()
+	f := startFakeOdoo(t)
+	c := f.client(t)
 	ctx := context.Background()
 	_, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
 
 	// An admin archived the credit-note rule, widened its filter, dropped a
-	// webhook field, archived the method and unlinked it from the provider.
-	credit := find(t, s, "base.automation", byName("Afterpay: credit note posted"))
-	credit["active"] = false
-	credit["filter_domain"] = "[('state', '=', 'posted')]"
-	action := s.rec("ir.actions.server", toIDs(credit["action_server_ids"])[0])
-	action["webhook_field_ids"] = action["webhook_field_ids"].([]any)[1:]
-	s.rec("payment.method", 4)["active"] = false
-	find(t, s, "payment.provider", byName("Afterpay"))["payment_method_ids"] = []any{}
+	// webhook field, relabelled a custom field, archived the method and
+	// unlinked it from the provider.
+	credit, action := f.webhookAction(t, provision.CreditNotePostedRule)
+	creditID, actionID := credit["id"].(int64), action["id"].(int64)
+	require.NoError(t, c.Write(ctx, "base.automation", []int64{creditID},
+		map[string]any{"active": false, "filter_domain": "[('state', '=', 'posted')]"}, nil))
+	dropped := action["webhook_field_ids"].([]int64)[0]
+	require.NoError(t, c.Write(ctx, "ir.actions.server", []int64{actionID},
+		map[string]any{"webhook_field_ids": []any{[]any{3, dropped, 0}}}, nil))
+	require.Len(t, f.record(t, "ir.actions.server", actionID)["webhook_field_ids"], 6)
+	instalments := f.one(t, "ir.model.fields", []any{"name", "=", "x_afterpay_instalments"})["id"].(int64)
+	require.NoError(t, c.Write(ctx, "ir.model.fields", []int64{instalments}, map[string]any{"field_description": "Plan"}, nil))
+	require.NoError(t, c.Write(ctx, "payment.method", []int64{afterpayMethodID}, map[string]any{"active": false}, nil))
+	providerID := f.one(t, "payment.provider", []any{"name", "=", "Afterpay"})["id"].(int64)
+	require.NoError(t, c.Write(ctx, "payment.provider", []int64{providerID},
+		map[string]any{"payment_method_ids": []any{[]any{3, afterpayMethodID, 0}}}, nil))
+	require.Empty(t, f.record(t, "payment.provider", providerID)["payment_method_ids"])
 
 	report, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
 	got := actions(report)
-	require.Equal(t, provision.Updated, got[`automation rule "Afterpay: credit note posted"`])
+	require.Equal(t, provision.Updated, got[`automation rule "Afterpay: credit note posted"`], report.String())
 	require.Equal(t, provision.Unchanged, got[`automation rule "Afterpay: order confirmed"`])
 	require.Equal(t, provision.Updated, got["Afterpay payment provider"])
 	require.Equal(t, provision.Updated, got["Afterpay payment method"])
+	require.Equal(t, provision.Updated, got["custom field sale.order.x_afterpay_instalments"])
+	require.Equal(t, provision.Unchanged, got["custom field sale.order.x_afterpay_order_id"])
+
+	credit = f.record(t, "base.automation", creditID)
 	require.Equal(t, true, credit["active"])
 	require.Equal(t, "[('state', '=', 'posted'), ('move_type', '=', 'out_refund')]", credit["filter_domain"])
-	require.Len(t, action["webhook_field_ids"], 7)
-	require.Equal(t, []any{int64(4)}, find(t, s, "payment.provider", byName("Afterpay"))["payment_method_ids"])
+	require.Equal(t, []int64{actionID}, credit["action_server_ids"], "the action is repaired, not replaced")
+	require.ElementsMatch(t, []int64{4446, 4449, 4450, 4511, 4523, 4538, 4447}, f.record(t, "ir.actions.server", actionID)["webhook_field_ids"])
+	require.Equal(t, "Afterpay Instalments", f.record(t, "ir.model.fields", instalments)["field_description"])
+	require.Equal(t, true, f.record(t, "payment.method", afterpayMethodID)["active"])
+	require.Equal(t, []int64{afterpayMethodID}, f.record(t, "payment.provider", providerID)["payment_method_ids"])
 
 	// A rule that lost its webhook action gets a new one.
-	order := find(t, s, "base.automation", byName("Afterpay: order confirmed"))
-	order["action_server_ids"] = []any{}
+	order, orderAction := f.webhookAction(t, provision.OrderConfirmedRule)
+	_, err = c.ExecuteKW(ctx, "ir.actions.server", "unlink", []any{[]any{orderAction["id"]}}, nil)
+	require.NoError(t, err)
+	require.Empty(t, f.record(t, "base.automation", order["id"].(int64))["action_server_ids"])
 	report, err = provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
-	require.Equal(t, provision.Updated, actions(report)[`automation rule "Afterpay: order confirmed"`])
-	require.Len(t, order["action_server_ids"], 1)
+	require.Equal(t, provision.Updated, actions(report)[`automation rule "Afterpay: order confirmed"`], report.String())
+	_, added := f.webhookAction(t, provision.OrderConfirmedRule)
+	require.Equal(t, "http://127.0.0.1:8080/odoo/webhook/order-confirmed?token=tok%2Fen%2Bs3cret", added["webhook_url"])
+	require.ElementsMatch(t, []int64{6105, 6108, 6138, 6131, 6107, 6111}, added["webhook_field_ids"])
+
+	// And then all is well.
+	report, err = provision.Run(ctx, c, options(&logBuffer{}))
+	require.NoError(t, err)
+	require.False(t, report.Changed(), report.String())
+}
+
+// An admin who edits the order rule's trigger or filter in the UI would
+// make Odoo post orders in other states, or none; provisioning puts both back.
+func TestRunRepairsTheOrderRuleTriggerAndFilter(t *testing.T) {
+	t.Parallel()
+	for _, drift := range []struct {
+		name string
+		vals func(t *testing.T, c *odoo.Client) map[string]any
+	}{
+		{"filter widened", func(*testing.T, *odoo.Client) map[string]any {
+			return map[string]any{"filter_domain": "[]"}
+		}},
+		{"filter narrowed", func(*testing.T, *odoo.Client) map[string]any {
+			return map[string]any{"filter_domain": "[('state', '=', 'sale'), ('amount_total', '>', 1000)]"}
+		}},
+		{"trigger changed", func(*testing.T, *odoo.Client) map[string]any {
+			return map[string]any{"trigger": "on_create_or_write"}
+		}},
+		{"state value changed", func(t *testing.T, c *odoo.Client) map[string]any {
+			sent, err := c.Search(context.Background(), "ir.model.fields.selection",
+				[]any{[]any{"field_id", "=", saleOrderStateField}, []any{"value", "=", "sent"}}, nil)
+			require.NoError(t, err)
+			require.Len(t, sent, 1)
+			return map[string]any{"trg_selection_field_id": sent[0]}
+		}},
+	} {
+		t.Run(drift.name, func(t *testing.T) {
+			t.Parallel()
+			f := startFakeOdoo(t)
+			c := f.client(t)
+			ctx := context.Background()
+			_, err := provision.Run(ctx, c, options(&logBuffer{}))
+			require.NoError(t, err)
+			order, _ := f.webhookAction(t, provision.OrderConfirmedRule)
+			id := order["id"].(int64)
+			require.NoError(t, c.Write(ctx, "base.automation", []int64{id}, drift.vals(t, c), nil))
+			require.NotEqual(t, order, f.record(t, "base.automation", id), "the rule drifted")
+
+			report, err := provision.Run(ctx, c, options(&logBuffer{}))
+			require.NoError(t, err)
+			require.Equal(t, provision.Updated, actions(report)[`automation rule "Afterpay: order confirmed"`], report.String())
+			order = f.record(t, "base.automation", id)
+			require.Equal(t, "on_state_set", order["trigger"])
+			require.Equal(t, []int64{saleOrderStateField}, order["trigger_field_ids"])
+			require.Equal(t, saleStateSale, order["trg_selection_field_id"])
+			require.Equal(t, "[('state', '=', 'sale')]", order["filter_domain"])
+
+			report, err = provision.Run(ctx, c, options(&logBuffer{}))
+			require.NoError(t, err)
+			require.False(t, report.Changed(), report.String())
+		})
+	}
 }
 
 func TestRunRefusesConflicts(t *testing.T) {
+	t.Parallel()
 	t.Run("journal code taken by a sales journal", func(t *testing.T) {
-		s := provisionOdoo(t)
-		s.put("account.journal", 99, map[string]any{"name": "Afterpay sales", "code": "AFTP", "type": "sale", "active": true})
-		report, err := provision.Run(context.Background(), newClient(t, s), options(&logBuffer{}))
+		t.Parallel()
+		f := startFakeOdoo(t)
+		c := f.client(t)
+		ctx := context.Background()
+		_, err := c.Create(ctx, "account.journal", map[string]any{"name": "Afterpay sales", "code": "AFTP", "type": "sale"}, nil)
+		require.NoError(t, err)
+		report, err := provision.Run(ctx, c, options(&logBuffer{}))
 		require.ErrorIs(t, err, odoo.ErrInvalidState)
 		require.Len(t, report.Steps, 2, "the steps before the conflict are reported")
+		require.Len(t, f.records(t, "account.journal", []any{"code", "=", "AFTP"}), 1, "no second journal")
 	})
 	t.Run("custom field with another type", func(t *testing.T) {
-		s := provisionOdoo(t)
-		s.put("ir.model.fields", 99999, map[string]any{"model": "sale.order", "name": "x_afterpay_order_id", "ttype": "integer",
-			"field_description": "Afterpay Order ID", "model_id": []any{int64(516), "Sales Order"}})
-		_, err := provision.Run(context.Background(), newClient(t, s), options(&logBuffer{}))
+		t.Parallel()
+		f := startFakeOdoo(t)
+		c := f.client(t)
+		ctx := context.Background()
+		_, err := c.Create(ctx, "ir.model.fields", map[string]any{"model_id": saleOrderModelID, "name": "x_afterpay_order_id",
+			"ttype": "integer", "field_description": "Afterpay Order ID", "state": "manual"}, nil)
+		require.NoError(t, err)
+		_, err = provision.Run(ctx, c, options(&logBuffer{}))
 		require.ErrorIs(t, err, odoo.ErrInvalidState)
+		require.Equal(t, "integer", f.one(t, "ir.model.fields", []any{"model", "=", "sale.order"},
+			[]any{"name", "=", "x_afterpay_order_id"})["ttype"], "left for a human")
+	})
+	t.Run("provider of another kind is left as is", func(t *testing.T) {
+		t.Parallel()
+		f := startFakeOdoo(t)
+		c := f.client(t)
+		ctx := context.Background()
+		id, err := c.Create(ctx, "payment.provider", map[string]any{"name": "Afterpay", "code": "none", "state": "disabled"}, nil)
+		require.NoError(t, err)
+		report, err := provision.Run(ctx, c, options(&logBuffer{}))
+		require.NoError(t, err)
+		for _, s := range report.Steps {
+			if s.What == "Afterpay payment provider" {
+				require.Equal(t, id, s.ID)
+				require.Contains(t, s.Detail, `code is "none", not "custom"; left as is`)
+			}
+		}
+		require.Equal(t, "none", f.record(t, "payment.provider", id)["code"])
+		require.Equal(t, []int64{afterpayMethodID}, f.record(t, "payment.provider", id)["payment_method_ids"])
 	})
 }
 
 func TestRunUnarchivesTheJournal(t *testing.T) {
-	s := provisionOdoo(t)
-	s.put("account.journal", 99, map[string]any{"name": "Afterpay", "code": "AFTP", "type": "bank", "active": false})
-	report, err := provision.Run(context.Background(), newClient(t, s), options(&logBuffer{}))
+	t.Parallel()
+	f := startFakeOdoo(t)
+	c := f.client(t)
+	ctx := context.Background()
+	id, err := c.Create(ctx, "account.journal", map[string]any{"name": "Afterpay", "code": "AFTP", "type": "bank"}, nil)
+	require.NoError(t, err)
+	require.NoError(t, c.Write(ctx, "account.journal", []int64{id}, map[string]any{"active": false}, nil))
+	require.Equal(t, false, f.record(t, "account.journal", id)["active"])
+
+	report, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
 	require.Equal(t, provision.Updated, actions(report)["bank journal Afterpay (AFTP)"])
-	require.Equal(t, true, s.rec("account.journal", 99)["active"])
+	require.Equal(t, true, f.record(t, "account.journal", id)["active"])
+	require.Len(t, f.records(t, "account.journal", []any{"code", "=", "AFTP"}), 1)
+}
+
+// The demo seed (no reference data) has what provisioning needs too.
+func TestRunOnTheDemoSeed(t *testing.T) {
+	t.Parallel()
+	srv, err := fakeodoo.NewDemo(fakeodoo.Options{Clock: fixedClock{}})
+	require.NoError(t, err)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	c, err := odoo.NewClient(odoo.Config{URL: hs.URL, Database: srv.Database(), Username: "admin", Password: "admin", Timeout: 5 * time.Second})
+	require.NoError(t, err)
+	ctx := context.Background()
+	first, err := provision.Run(ctx, c, options(&logBuffer{}))
+	require.NoError(t, err)
+	require.Equal(t, 7, first.Count(provision.Created), first.String())
+	require.Equal(t, 1, first.Count(provision.Updated), first.String())
+	second, err := provision.Run(ctx, c, options(&logBuffer{}))
+	require.NoError(t, err)
+	require.False(t, second.Changed(), second.String())
 }
 
 func TestRunValidatesOptions(t *testing.T) {
-	s := provisionOdoo(t)
-	c := newClient(t, s)
+	t.Parallel()
+	f := startFakeOdoo(t)
+	c := f.client(t)
 	for _, opts := range []provision.Options{
 		{APIBaseURL: "http://127.0.0.1:8080"},
 		{APIBaseURL: "127.0.0.1:8080", WebhookToken: token},
+		{APIBaseURL: "ftp://127.0.0.1:8080", WebhookToken: token},
 		{APIBaseURL: "http://127.0.0.1:8080/?x=1", WebhookToken: token},
+		{APIBaseURL: "http://user:pw@127.0.0.1:8080", WebhookToken: token},
 		{WebhookToken: token},
 	} {
 		_, err := provision.Run(context.Background(), c, opts)
 		require.Error(t, err, "%+v", opts)
 	}
-	require.Empty(t, s.calls, "nothing is called with bad options")
+	_, err := provision.Run(context.Background(), nil, options(&logBuffer{}))
+	require.Error(t, err)
+	all, _ := f.objectCalls()
+	require.Zero(t, all, "nothing is called with bad options")
 }
