@@ -1,18 +1,17 @@
 package afterpay
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/odoo-afterpay/bridge/internal/testkit"
 
 	"github.com/stretchr/testify/require"
 )
@@ -37,15 +36,8 @@ func wantUserAgent() string {
 	return "OdooAfterpay/1.2.3 (Odoo/18.0; Go/" + strings.TrimPrefix(runtime.Version(), "go") + "; Merchant/32) https://shop.example.com"
 }
 
-// referenceDir returns ../shared/reference as seen from the repository root.
-func referenceDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "reference")
-	if _, err := os.Stat(filepath.Join(dir, "afterpay-api.md")); err != nil {
-		t.Fatalf("reference material not found at %s (expected ../shared/reference beside the repository root): %v", dir, err)
-	}
-	return dir
-}
+// referenceDir is ../shared/reference beside the repository.
+func referenceDir(t *testing.T) string { return testkit.ReferenceDir(t) }
 
 // recorded is one request as the fake Afterpay saw it.
 type recorded struct {
@@ -135,23 +127,7 @@ func newTestClient(t *testing.T, base string, mutate ...func(*Config)) *Client {
 	return c
 }
 
-// logBuffer is a concurrency-safe sink for a JSON slog handler.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer = testkit.LogBuffer
 
 func newDebugLogger() (*slog.Logger, *logBuffer) {
 	b := &logBuffer{}

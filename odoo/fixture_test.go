@@ -7,23 +7,16 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/odoo-afterpay/bridge/internal/testkit"
 
 	"github.com/odoo-afterpay/bridge/odoo"
 )
 
-// referenceDir is ../shared/reference seen from this package's directory.
-func referenceDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "reference")
-	if _, err := os.Stat(filepath.Join(dir, "odoo-transcripts", "index.md")); err != nil {
-		t.Fatalf("the reference material must be at %s (../shared/reference from the repository root): %v", dir, err)
-	}
-	return dir
-}
+// referenceDir is ../shared/reference beside the repository.
+func referenceDir(t *testing.T) string { return testkit.ReferenceDir(t) }
 
 // transcript returns the exact response bytes of a recorded exchange.
 func transcript(t *testing.T, name string) []byte {
@@ -38,23 +31,7 @@ func transcript(t *testing.T, name string) []byte {
 const testPassword = "s3cret-admin-password"
 const testAPIKey = "0123456789abcdef0123456789abcdef01234567"
 
-// logBuffer collects log output for assertions.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuffer = testkit.LogBuffer
 
 var fixedNow = time.Date(2026, 11, 24, 2, 25, 6, 0, time.UTC)
 

@@ -8,13 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/odoo-afterpay/bridge/internal/testkit"
 
 	"github.com/stretchr/testify/require"
 
@@ -29,16 +29,8 @@ import (
 // Odoo calls carries it intact.
 const webhookToken = "starter/test+token-0123456789"
 
-// seedDir is ../shared/reference/odoo-seed seen from this package: the real
-// Odoo 18 server's starting state.
-func seedDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "reference", "odoo-seed")
-	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
-		t.Fatalf("the reference material must be at %s (../shared/reference from the repository root): %v", dir, err)
-	}
-	return dir
-}
+// seedDir is ../shared/reference/odoo-seed beside the repository.
+func seedDir(t *testing.T) string { return testkit.ReferenceDir(t, "odoo-seed") }
 
 // fakeSeeds are the starting states setup-odoo is tested on.
 var fakeSeeds = []struct {

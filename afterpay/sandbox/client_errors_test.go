@@ -25,12 +25,13 @@ package sandbox_test
 import (
 	"bufio"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/odoo-afterpay/bridge/internal/testkit"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -1017,17 +1018,15 @@ func TestClientErrorRows(t *testing.T) {
 	}
 }
 
-// referencePath is afterpay-api.md, from this package's directory.
-var referencePath = filepath.Join("..", "..", "..", "shared", "reference", "afterpay-api.md")
-
 // catalogueRow matches a row of the §4 catalogue: | `code` | status | where |.
 var catalogueRow = regexp.MustCompile("^\\|\\s*`([a-z_]+)`\\s*\\|\\s*([0-9][0-9 /]*)\\|")
 
 // catalogueCodes reads the errorCodes of afterpay-api.md's §4 catalogue.
 func catalogueCodes(t *testing.T) []string {
 	t.Helper()
+	referencePath := testkit.ReferenceDir(t, "afterpay-api.md")
 	f, err := os.Open(referencePath)
-	require.NoError(t, err, "the Afterpay reference must be at %s (shared/reference next to the repository)", referencePath)
+	require.NoError(t, err)
 	defer f.Close()
 	var codes []string
 	inErrors := false

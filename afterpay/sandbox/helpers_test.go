@@ -6,12 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/odoo-afterpay/bridge/internal/testkit"
 
 	"github.com/odoo-afterpay/bridge/money"
 )
@@ -305,15 +305,8 @@ func (p payment) eventTypes() []string {
 	return out
 }
 
-// referenceDir is shared/reference, found from this package's directory.
-func referenceDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "reference")
-	if _, err := os.Stat(filepath.Join(dir, "afterpay-api.md")); err != nil {
-		t.Fatalf("reference material not found at %s (expected ../shared/reference beside the repository): %v", dir, err)
-	}
-	return dir
-}
+// referenceDir is ../shared/reference beside the repository.
+func referenceDir(t *testing.T) string { return testkit.ReferenceDir(t) }
 
 func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
 

@@ -16,18 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/odoo-afterpay/bridge/internal/testkit"
+
 	"github.com/odoo-afterpay/bridge/odoo/fakeodoo/internal/wire"
 )
 
-// referenceDir is ../shared/reference from the project root.
-func referenceDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "reference")
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("reference material not found at %s (expected ../shared/reference next to the project): %v", dir, err)
-	}
-	return dir
-}
+// referenceDir is ../shared/reference beside the repository.
+func referenceDir(t *testing.T) string { return testkit.ReferenceDir(t) }
 
 // settableClock is the injected clock; the conformance test sets it to each
 // recorded exchange's Date header so that dates and ordering by date match.

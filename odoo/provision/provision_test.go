@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/odoo-afterpay/bridge/internal/testkit"
 
 	"github.com/stretchr/testify/require"
 
@@ -27,15 +27,8 @@ import (
 // asserted below are the seed's. The fake implements base_automation's
 // rules (computed filter domain, the webhook action's forced name).
 
-// seedDir is ../shared/reference/odoo-seed seen from this package.
-func seedDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "reference", "odoo-seed")
-	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
-		t.Fatalf("the reference material must be at %s (../shared/reference from the repository root): %v", dir, err)
-	}
-	return dir
-}
+// seedDir is ../shared/reference/odoo-seed beside the repository.
+func seedDir(t *testing.T) string { return testkit.ReferenceDir(t, "odoo-seed") }
 
 // Ids in the seed.
 const (
@@ -155,22 +148,7 @@ func (f *fakeOdoo) webhookAction(t *testing.T, rule string) (map[string]any, map
 	return r, f.record(t, "ir.actions.server", ids[0])
 }
 
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuffer = testkit.LogBuffer
 
 // The token has characters that need escaping in a query.
 const token = "tok/en+s3cret"

@@ -1,0 +1,65 @@
+// Package testkit holds the few helpers several packages' tests share.
+package testkit
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// ReferenceDir returns ../shared/reference beside the repository, joined with
+// parts, failing the test if it is not there: the reference material is
+// required, never skipped.
+func ReferenceDir(t testing.TB, parts ...string) string {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatalf("find the repository root: %v", err)
+	}
+	dir := filepath.Join(append([]string{root, "..", "shared", "reference"}, parts...)...)
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("the reference material must be at %s (../shared/reference beside the repository): %v", dir, err)
+	}
+	return dir
+}
+
+// moduleRoot walks up from the working directory (a test's package
+// directory) to the directory holding go.mod.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", os.ErrNotExist
+		}
+		dir = parent
+	}
+}
+
+// LogBuffer is a concurrency-safe log sink for assertions on log output.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+// Write appends p.
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns everything written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
