@@ -2,6 +2,7 @@ package fakeodoo
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/odoo-afterpay/bridge/odoo/fakeodoo/internal/wire"
 )
@@ -165,10 +166,10 @@ func (s *Server) loadDemo() error {
 	d.xmlid("account.account_payment_term_immediate", "account.payment.term", 1)
 	_ = salesJournal
 
-	headphones := d.productWithVariant(1, "AP-HDPH-01", "Wireless Headphones", 129.0, units, categSale, usd, tax)
-	wallet := d.productWithVariant(2, "AP-WLLT-02", "Leather Wallet", 45.5, units, categSale, usd, tax)
-	shoes := d.productWithVariant(3, "AP-SHOE-03", "Running Shoes", 89.99, units, categSale, usd)
-	mug := d.productWithVariant(4, "AP-MUG-04", "Coffee Mug", 12.0, units, categSale, usd, tax)
+	headphones := d.productWithVariant(1, "AP-HDPH-01", "Wireless Headphones", "129.00", units, categSale, usd, tax)
+	wallet := d.productWithVariant(2, "AP-WLLT-02", "Leather Wallet", "45.50", units, categSale, usd, tax)
+	shoes := d.productWithVariant(3, "AP-SHOE-03", "Running Shoes", "89.99", units, categSale, usd)
+	mug := d.productWithVariant(4, "AP-MUG-04", "Coffee Mug", "12.00", units, categSale, usd, tax)
 	deliveryProduct := d.create("product.product", 5, "name", "Standard delivery", "default_code", "DELIVERY_STD", "type", "service",
 		"list_price", 7.5, "sale_ok", false, "purchase_ok", false, "uom_id", units, "categ_id", categAll, "invoice_policy", "order", "currency_id", usd)
 	carrier := d.create("delivery.carrier", 1, "name", "Standard delivery", "active", true, "sequence", int64(1), "delivery_type", "fixed",
@@ -237,8 +238,14 @@ func (s *Server) loadDemo() error {
 	return nil
 }
 
-// productWithVariant creates a template and returns its variant's id.
-func (d *demoBuilder) productWithVariant(id int64, code, name string, price float64, uom, categ, currency int64, taxes ...int64) int64 {
+// productWithVariant creates a template and returns its variant's id. The
+// list price is decimal text; Odoo itself keeps it in a float field.
+func (d *demoBuilder) productWithVariant(id int64, code, name, listPrice string, uom, categ, currency int64, taxes ...int64) int64 {
+	price, err := strconv.ParseFloat(listPrice, 64)
+	if err != nil {
+		d.err = fmt.Errorf("product %s: list price %q: %w", name, listPrice, err)
+		return 0
+	}
 	d.t.s.seqMu.Lock()
 	d.t.s.nextIDs["product.product"] = id
 	d.t.s.seqMu.Unlock()
