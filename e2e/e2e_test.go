@@ -46,7 +46,7 @@ type product struct {
 	fake     *fakeodoo.Server
 }
 
-func temporalCLI(t *testing.T) string {
+func temporalCLI(t testing.TB) string {
 	t.Helper()
 	path := os.Getenv("TEMPORAL_CLI")
 	if path == "" {
@@ -59,7 +59,7 @@ func temporalCLI(t *testing.T) string {
 	return abs
 }
 
-func startProduct(t *testing.T) *product {
+func startProduct(t testing.TB) *product {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -149,6 +149,13 @@ func (p *product) confirm(t *testing.T, orderID int64) {
 
 func (p *product) checkout(t *testing.T, order string) workflows.CheckoutInfo {
 	t.Helper()
+	return p.waitCheckout(t, order)
+}
+
+// waitCheckout polls the storefront endpoint until the order's checkout URL
+// is there.
+func (p *product) waitCheckout(t testing.TB, order string) workflows.CheckoutInfo {
+	t.Helper()
 	var info workflows.CheckoutInfo
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		resp, err := http.Get(p.apiURL + "/orders/" + order + "/checkout")
@@ -161,7 +168,7 @@ func (p *product) checkout(t *testing.T, order string) workflows.CheckoutInfo {
 	return info
 }
 
-func (p *product) result(t *testing.T, order string) workflows.PaymentResult {
+func (p *product) result(t testing.TB, order string) workflows.PaymentResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -22,10 +22,13 @@ var act *activities.Activities
 
 // Afterpay facts the state machine depends on (afterpay-api.md §3.3).
 const (
-	reversalWindow      = 10 * time.Minute
-	instalments         = 4
-	instalmentInterval  = 14 * 24 * time.Hour
-	maxConfirmationPoll = 30 * time.Second
+	reversalWindow     = 10 * time.Minute
+	instalments        = 4
+	instalmentInterval = 14 * 24 * time.Hour
+	// Odoo commits right after its webhook returns, so the first re-read
+	// comes soon; later ones back off to maxConfirmationPoll.
+	firstConfirmationPoll = 250 * time.Millisecond
+	maxConfirmationPoll   = 30 * time.Second
 	// recordWindow bounds how long Odoo may stay unreachable while recording
 	// a captured payment before the money is given back. It leaves room to
 	// reverse (no fee) inside Afterpay's 10-minute reversal window.
@@ -130,7 +133,7 @@ func (r *paymentRun) run(ctx workflow.Context) (*PaymentResult, error) {
 // rolled back and the workflow ends quietly.
 func (r *paymentRun) awaitConfirmedOrder(ctx workflow.Context) (*odoo.SaleOrder, *PaymentResult, error) {
 	deadline := workflow.Now(ctx).Add(r.in.ConfirmationTimeout)
-	wait := time.Second
+	wait := firstConfirmationPoll
 	for {
 		var order odoo.SaleOrder
 		err := workflow.ExecuteActivity(withOdoo(ctx), act.ReadOrder, activities.ReadOrderInput{ID: r.in.OrderID, Name: r.in.OrderName}).Get(ctx, &order)
