@@ -147,11 +147,6 @@ func (p *product) confirm(t *testing.T, orderID int64) {
 	require.NoError(t, p.odoo.ConfirmSaleOrder(context.Background(), orderID))
 }
 
-func (p *product) checkout(t *testing.T, order string) workflows.CheckoutInfo {
-	t.Helper()
-	return p.waitCheckout(t, order)
-}
-
 // waitCheckout polls the storefront endpoint until the order's checkout URL
 // is there.
 func (p *product) waitCheckout(t testing.TB, order string) workflows.CheckoutInfo {
@@ -206,7 +201,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("approved payment is captured and recorded in Odoo", func(t *testing.T) {
 		orderID, order := p.quotation(t, "USD")
 		p.confirm(t, orderID)
-		info := p.checkout(t, order)
+		info := p.waitCheckout(t, order)
 
 		landing, err := shopper.Checkout(context.Background(), info.RedirectCheckoutURL, shopper.Approve)
 		require.NoError(t, err)
@@ -272,7 +267,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("customer cancels at Afterpay", func(t *testing.T) {
 		orderID, order := p.quotation(t, "USD")
 		p.confirm(t, orderID)
-		info := p.checkout(t, order)
+		info := p.waitCheckout(t, order)
 		landing, err := shopper.Checkout(context.Background(), info.RedirectCheckoutURL, shopper.Cancel)
 		require.NoError(t, err)
 		require.Contains(t, landing.Body, "Payment cancelled")
@@ -285,7 +280,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("Afterpay declines the payment", func(t *testing.T) {
 		orderID, order := p.quotation(t, "USD")
 		p.confirm(t, orderID)
-		info := p.checkout(t, order)
+		info := p.waitCheckout(t, order)
 		_, err := shopper.Checkout(context.Background(), info.RedirectCheckoutURL, shopper.Decline)
 		require.NoError(t, err)
 		res := p.result(t, order)
@@ -297,7 +292,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("Odoo refusing the captured payment reverses it at Afterpay", func(t *testing.T) {
 		orderID, order := p.quotation(t, "USD")
 		p.confirm(t, orderID)
-		info := p.checkout(t, order)
+		info := p.waitCheckout(t, order)
 		// From now on Odoo refuses to update the order's transaction.
 		p.fake.FailNext("payment.transaction", "write", 2, "The payment provider is archived.", 1000)
 		t.Cleanup(p.fake.ClearFaults)
