@@ -191,12 +191,51 @@ type PaymentSpec struct {
 	// Memo becomes the payment's memo and is the idempotency key (required):
 	// an existing payment with this memo is returned instead of paying twice.
 	Memo string
+	// TransactionID, when set, is the payment.transaction the payment
+	// records: the payment's payment_transaction_id is set to it, as Odoo's
+	// own providers link a payment to its transaction (the transaction's
+	// payment_id is SetTransactionState's). Optional.
+	TransactionID int64
 }
 
 // RegisterPayment pays a posted invoice or credit note through the
 // account.payment.register wizard, which creates, posts and reconciles the
-// account.payment, and returns that payment's id.
+// account.payment, and returns that payment's id. With spec.TransactionID,
+// the payment (new or found by its memo) is linked to that transaction;
+// a payment already linked to another transaction is ErrInvalidState.
 func (c *Client) RegisterPayment(ctx context.Context, moveID int64, spec PaymentSpec) (int64, error) {
+	id, err := c.registerPayment(ctx, moveID, spec)
+	if err != nil || spec.TransactionID == 0 {
+		return id, err
+	}
+	if err := c.linkPaymentTransaction(ctx, id, spec.TransactionID); err != nil {
+		return 0, fmt.Errorf("odoo: register payment on account.move %d: %w", moveID, err)
+	}
+	return id, nil
+}
+
+// linkPaymentTransaction sets account.payment.payment_transaction_id unless
+// it is already set to txID. Odoo accepts the write on a posted payment.
+func (c *Client) linkPaymentTransaction(ctx context.Context, paymentID, txID int64) error {
+	rec, err := c.readOne(ctx, "account.payment", paymentID, []string{"payment_transaction_id"}, nil)
+	if err != nil {
+		return err
+	}
+	cur, err := rec.Ref("payment_transaction_id")
+	if err != nil {
+		return fmt.Errorf("odoo: decode account.payment %d: %w", paymentID, err)
+	}
+	switch cur.ID {
+	case txID:
+		return nil
+	case 0:
+		return c.Write(ctx, "account.payment", []int64{paymentID}, map[string]any{"payment_transaction_id": txID}, nil)
+	}
+	return fmt.Errorf("account.payment %d is linked to payment.transaction %d (%s), not %d: %w",
+		paymentID, cur.ID, cur.Name, txID, ErrInvalidState)
+}
+
+func (c *Client) registerPayment(ctx context.Context, moveID int64, spec PaymentSpec) (int64, error) {
 	where := fmt.Sprintf("odoo: register payment on account.move %d", moveID)
 	switch {
 	case spec.Memo == "":

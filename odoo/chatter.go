@@ -8,15 +8,18 @@ import (
 	"time"
 )
 
-// PostNote posts body as an internal note in the chatter of model/resID
-// (message_post, message_type comment, subtype mail.mt_note) and returns the
-// mail.message id. marker is a plain-text substring of body that identifies
-// this note (for example "[afterpay:capture:AP-123]"): when a message of the
-// record already contains it, that message's id is returned and nothing is
-// posted, so a retried activity never posts twice.
+// PostNote posts body, plain text, as an internal note in the chatter of
+// model/resID (message_post, message_type comment, subtype mail.mt_note)
+// and returns the mail.message id. marker is a plain-text substring of body
+// that identifies this note (for example "[afterpay:capture:AP-123]"): when
+// a message of the record already contains it, that message's id is
+// returned and nothing is posted, so a retried activity never posts twice.
 //
-// Odoo escapes a plain-text body as HTML, so the marker must not contain
-// HTML special characters (& < > " ') or it could never be found again.
+// The body is sent as HTML (body_is_html) with &, < and > escaped and its
+// line breaks as <br>: Odoo 18 escapes a plain-text body but keeps its
+// newlines as they are, which a browser shows as spaces. Odoo stores it in a
+// <p>. The marker must not contain HTML special characters (& < > " ') or
+// it could never be found again.
 func (c *Client) PostNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error) {
 	switch {
 	case model == "" || resID <= 0:
@@ -41,7 +44,8 @@ func (c *Client) PostNote(ctx context.Context, model string, resID int64, body, 
 		return id, nil
 	}
 	res, err := c.CallMethod(ctx, model, "message_post", []int64{resID}, map[string]any{
-		"body":          body,
+		"body":          noteHTML(body),
+		"body_is_html":  true,
 		"message_type":  "comment",
 		"subtype_xmlid": "mail.mt_note",
 	})
@@ -62,6 +66,16 @@ func (c *Client) PostNote(ctx context.Context, model string, resID int64, body, 
 	}
 	return id, nil
 }
+
+// noteHTML renders plain text as HTML: &, < and > escaped (the only
+// characters Odoo's sanitiser keeps escaped in text, so what Odoo stores
+// is exactly this, in a <p>) and line breaks as <br>.
+func noteHTML(text string) string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	return strings.ReplaceAll(htmlEscaper.Replace(text), "\n", "<br>")
+}
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // WriteFields writes vals on one record (for example the x_afterpay_*
 // custom fields). Idempotent. ErrNotFound if the record does not exist.

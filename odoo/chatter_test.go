@@ -26,7 +26,8 @@ func TestPostNoteIsRetrySafe(t *testing.T) {
 	require.Equal(t, 1, s.callsTo("sale.order", "message_post"))
 	post := s.lastCall("sale.order", "message_post")
 	require.Equal(t, []any{[]any{int64(37)}}, post.Args)
-	require.Equal(t, map[string]any{"body": body, "message_type": "comment", "subtype_xmlid": "mail.mt_note"}, post.Kwargs)
+	require.Equal(t, map[string]any{"body": "Afterpay payment captured: 283.13 USD &lt;b&gt;(escaped)&lt;/b&gt; [afterpay:capture:AP-CAPTURE-778899]",
+		"body_is_html": true, "message_type": "comment", "subtype_xmlid": "mail.mt_note"}, post.Kwargs, "plain text sent as escaped HTML")
 
 	// The same marker on another record is another note.
 	s.put("sale.order", 38, map[string]any{"name": "S00038"})

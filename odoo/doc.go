@@ -1,8 +1,14 @@
 // Package odoo is an XML-RPC client for Odoo 18 (/xmlrpc/2/common and
 // /xmlrpc/2/object) with typed helpers for what the Afterpay bridge does in
 // Odoo: read sale orders, mirror payments as payment.transaction records,
-// invoice, register payments, issue credit notes, post chatter notes and
+// invoice, register payments (linked to their transaction), issue credit
+// notes, write the Afterpay custom fields provisioning creates
+// (SetOrderAfterpay, SetMovesAfterpayOrderID), post chatter notes and
 // schedule activities.
+//
+// conformance_test.go runs every call the product makes against the fake
+// Odoo and, when CONFORMANCE_ODOO_* name one, a real Odoo 18, and requires
+// the two to answer alike.
 //
 // # Wire
 //

@@ -29,13 +29,18 @@ var fakeNow = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 func (fakeClock) Now() time.Time { return fakeNow }
 
-// Demo seed ids (fakeodoo/demo.go).
+// Demo seed ids (fakeodoo/demo.go). Headphones, the phone case and the
+// gift card are invoiced on order; the wallet, shoes and mugs on delivery,
+// so demo orders S00002-S00004 are delivered (deliverOrder) before they are
+// invoiced.
 const (
 	demoJane        = int64(10)
 	demoHeadphones  = int64(1)
 	demoWallet      = int64(2)
 	demoShoes       = int64(3)
 	demoMug         = int64(4)
+	demoPhoneCase   = int64(10) // 19.99, 10 % tax, invoiced on order
+	demoGiftCard    = int64(11) // 50.00, no tax, invoiced on order
 	demoBankJournal = int64(2)
 	demoSaleJournal = int64(1)
 )
@@ -94,12 +99,26 @@ func confirmedOrder(t *testing.T, c *odoo.Client, id int64) int64 {
 	return id
 }
 
-// fakePostedInvoice confirms and invoices demo order id and posts the
-// invoice.
+// deliverOrder marks every line of a confirmed order delivered, as
+// validating its delivery would (the fake has no stock pickings; it takes
+// qty_delivered written by hand).
+func deliverOrder(t *testing.T, c *odoo.Client, orderID int64) {
+	t.Helper()
+	ctx := context.Background()
+	lines, err := c.SearchRead(ctx, "sale.order.line", []any{[]any{"order_id", "=", orderID}}, []string{"product_uom_qty"}, nil)
+	require.NoError(t, err)
+	for _, l := range lines {
+		require.NoError(t, c.Write(ctx, "sale.order.line", []int64{l.ID()}, map[string]any{"qty_delivered": l["product_uom_qty"]}, nil))
+	}
+}
+
+// fakePostedInvoice confirms, delivers and invoices demo order id and posts
+// the invoice.
 func fakePostedInvoice(t *testing.T, c *odoo.Client, orderID int64) int64 {
 	t.Helper()
 	ctx := context.Background()
 	confirmedOrder(t, c, orderID)
+	deliverOrder(t, c, orderID)
 	ids, err := c.InvoiceOrder(ctx, orderID)
 	require.NoError(t, err)
 	require.Len(t, ids, 1)
@@ -511,6 +530,10 @@ func TestFakeInvoicePayAndReconcile(t *testing.T) {
 
 	// A draft invoice cannot be paid; a cancelled one cannot be posted.
 	order4 := confirmedOrder(t, c, 4)
+	_, err = c.InvoiceOrder(ctx, order4)
+	require.True(t, odoo.IsBusiness(err), "invoiced on delivery, nothing delivered: %v", err)
+	require.ErrorContains(t, err, "No items are available to invoice")
+	deliverOrder(t, c, order4)
 	inv4 := fakeInvoiceOf(t, c, order4)
 	_, err = c.RegisterPayment(ctx, inv4, odoo.PaymentSpec{Amount: usd(100), Memo: "too early"})
 	require.ErrorIs(t, err, odoo.ErrInvalidState)
@@ -597,7 +620,7 @@ func TestFakeCreditNotes(t *testing.T) {
 		// the amount goes on one untaxed line.
 		{"unreachable with tax", []odoo.SaleOrderDraftLine{{ProductID: demoHeadphones, Quantity: 1}}, 16, false},
 		// Taxed and untaxed lines: one untaxed line.
-		{"mixed taxes", []odoo.SaleOrderDraftLine{{ProductID: demoWallet, Quantity: 1}, {ProductID: demoShoes, Quantity: 1}}, 5000, false},
+		{"mixed taxes", []odoo.SaleOrderDraftLine{{ProductID: demoPhoneCase, Quantity: 1}, {ProductID: demoGiftCard, Quantity: 1}}, 5000, false},
 	}
 	for i, tt := range partials {
 		t.Run("partial "+tt.name, func(t *testing.T) {
@@ -629,6 +652,7 @@ func TestFakeCreditNotes(t *testing.T) {
 
 	t.Run("refusals", func(t *testing.T) {
 		confirmedOrder(t, c, 2)
+		deliverOrder(t, c, 2)
 		inv := fakeInvoiceOf(t, c, 2)
 		before := refunds()
 		_, err := c.CreateCreditNote(ctx, inv, odoo.CreditNoteSpec{Ref: "R1"})

@@ -151,14 +151,17 @@ func TestSetupOdooTwiceLeavesTheStateOfOnce(t *testing.T) {
 			first := setupOdoo(t)
 			t.Log("\n" + first)
 			header, steps := reportActions(t, first)
-			require.Equal(t, "Odoo provisioning: 7 created, 1 updated, 0 unchanged", header)
+			require.Equal(t, "Odoo provisioning: 10 created, 0 updated, 1 unchanged", header)
 			require.Equal(t, map[string]string{
-				"Afterpay payment method":                        "updated",
+				"Afterpay payment method":                        "unchanged",
 				"Afterpay payment provider":                      "created",
 				"bank journal Afterpay (AFTP)":                   "created",
 				"custom field sale.order.x_afterpay_order_id":    "created",
 				"custom field sale.order.x_afterpay_instalments": "created",
 				"custom field account.move.x_afterpay_order_id":  "created",
+				"custom field sale.order.x_afterpay_status":      "created",
+				"form view sale.order (Afterpay page)":           "created",
+				"form view account.move (Afterpay order)":        "created",
 				`automation rule "Afterpay: order confirmed"`:    "created",
 				`automation rule "Afterpay: credit note posted"`: "created",
 			}, steps)
@@ -170,7 +173,7 @@ func TestSetupOdooTwiceLeavesTheStateOfOnce(t *testing.T) {
 			methods, err := srv.Records("payment.method", []any{"code", "=", odoo.PaymentMethodCode})
 			require.NoError(t, err)
 			require.Len(t, methods, 1)
-			require.Equal(t, true, methods[0]["active"], "the afterpay method is activated")
+			require.Equal(t, false, methods[0]["active"], "the afterpay method stays archived: Odoo refuses to activate it while its provider is disabled")
 			providers, err := srv.Records("payment.provider", []any{"name", "=", odoo.ProviderName})
 			require.NoError(t, err)
 			require.Len(t, providers, 1)
@@ -226,8 +229,8 @@ func TestSetupOdooTwiceLeavesTheStateOfOnce(t *testing.T) {
 			once := normalisedState(t, srv)
 			second := setupOdoo(t)
 			header, steps = reportActions(t, second)
-			require.Equal(t, "Odoo provisioning: 0 created, 0 updated, 8 unchanged", header, second)
-			require.Len(t, steps, 8)
+			require.Equal(t, "Odoo provisioning: 0 created, 0 updated, 11 unchanged", header, second)
+			require.Len(t, steps, 11)
 			for what, action := range steps {
 				require.Equal(t, "unchanged", action, what)
 			}

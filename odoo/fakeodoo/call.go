@@ -223,6 +223,8 @@ func genericMethod(name string) methodFunc {
 		return methodDefaultGet
 	case "exists":
 		return methodExists
+	case "get_views":
+		return methodGetViews
 	}
 	return nil
 }

@@ -12,16 +12,43 @@ import (
 // in the US and one in Australia, products with SKUs, a 10 % sales tax, a
 // "Standard delivery" carrier, draft quotations S00001–S00005, a sales and a
 // bank journal, the Demo payment provider, the inactive afterpay
-// payment.method, the mail.mt_note subtype, a To-Do activity type and the
-// admin user (admin/admin, uid 2) on the database from opts ("odoo").
+// payment.method (no provider supports it, so Odoo refuses to activate it),
+// the mail.mt_note subtype, a To-Do activity type, the order and invoice
+// form views (sale.view_order_form, account.view_move_form) and the admin
+// user (admin/admin, uid 2) on the database from opts ("odoo").
+//
+// As in Odoo's own demo data, most products are consumables invoiced on
+// delivered quantities, which cannot be invoiced before they are delivered
+// ("No items are available to invoice"). The saleable products (product.product
+// id = template id):
+//
+//	id  SKU         name                  price  type     invoiced on  tax
+//	 1  AP-HDPH-01  Wireless Headphones  129.00  consu    order        10 %
+//	 2  AP-WLLT-02  Leather Wallet        45.50  consu    delivery     10 %
+//	 3  AP-SHOE-03  Running Shoes         89.99  consu    delivery     -
+//	 4  AP-MUG-04   Coffee Mug            12.00  consu    delivery     10 %
+//	 6  AP-LAMP-06  Desk Lamp             34.90  consu    delivery     10 %
+//	 7  AP-BKPK-07  Canvas Backpack       59.00  consu    delivery     10 %
+//	 8  AP-BTTL-08  Water Bottle          18.50  consu    delivery     10 %
+//	 9  AP-YOGA-09  Yoga Mat              29.95  consu    delivery     10 %
+//	10  AP-CASE-10  Phone Case            19.99  consu    order        10 %
+//	11  AP-GIFT-11  Gift Card             50.00  consu    order        -
+//	12  AP-WRAP-12  Gift Wrapping          4.99  service  order        10 %
+//	13  AP-WRTY-13  Extended Warranty     24.00  service  delivery     10 %
+//
+// Product 5 is the carrier's "Standard delivery" service (invoiced on
+// order, not saleable).
 //
 // The quotations, with their totals:
 //
-//	S00001 Jane Cooper   1 × Wireless Headphones 129.00 + 10 % tax          = 141.90 USD
-//	S00002 Marcus Lee    2 × Running Shoes 89.99 less 15 %, no tax           = 152.98 USD
-//	S00003 Priya Patel   Leather Wallet 45.50 + Standard delivery 7.50       =  53.00 USD
-//	S00004 Jane Cooper   4 mugs, a wallet (10 % tax) and shoes (no tax)      = 192.84 USD
-//	S00005 Oliver Smith  1 × Wireless Headphones 199.00 + 10 % tax           = 218.90 AUD
+//	S00001 Jane Cooper   1 × Wireless Headphones 129.00 + 10 % tax          = 141.90 USD  invoiced on order
+//	S00002 Marcus Lee    2 × Running Shoes 89.99 less 15 %, no tax           = 152.98 USD  on delivery
+//	S00003 Priya Patel   Leather Wallet 45.50 + Standard delivery 7.50       =  53.00 USD  on delivery (shipping on order)
+//	S00004 Jane Cooper   4 mugs, a wallet (10 % tax) and shoes (no tax)      = 192.84 USD  on delivery
+//	S00005 Oliver Smith  1 × Wireless Headphones 199.00 + 10 % tax           = 218.90 AUD  invoiced on order
+//
+// S00001 is the one `make demo` pays end to end, invoice and payment
+// included.
 func NewDemo(opts Options) (*Server, error) {
 	s, err := New(opts)
 	if err != nil {
@@ -166,12 +193,26 @@ func (s *Server) loadDemo() error {
 	d.xmlid("account.account_payment_term_immediate", "account.payment.term", 1)
 	_ = salesJournal
 
-	headphones := d.productWithVariant(1, "AP-HDPH-01", "Wireless Headphones", "129.00", units, categSale, usd, tax)
-	wallet := d.productWithVariant(2, "AP-WLLT-02", "Leather Wallet", "45.50", units, categSale, usd, tax)
-	shoes := d.productWithVariant(3, "AP-SHOE-03", "Running Shoes", "89.99", units, categSale, usd)
-	mug := d.productWithVariant(4, "AP-MUG-04", "Coffee Mug", "12.00", units, categSale, usd, tax)
+	// As in Odoo's own demo data, most products are consumables invoiced on
+	// delivery; S00001's headphones are invoiced on order.
+	product := func(id int64, code, name, listPrice, kind, policy string, taxes ...int64) int64 {
+		return d.productWithVariant(id, demoProduct{code: code, name: name, listPrice: listPrice, kind: kind, policy: policy},
+			units, categSale, usd, taxes...)
+	}
+	headphones := product(1, "AP-HDPH-01", "Wireless Headphones", "129.00", "consu", "order", tax)
+	wallet := product(2, "AP-WLLT-02", "Leather Wallet", "45.50", "consu", "delivery", tax)
+	shoes := product(3, "AP-SHOE-03", "Running Shoes", "89.99", "consu", "delivery")
+	mug := product(4, "AP-MUG-04", "Coffee Mug", "12.00", "consu", "delivery", tax)
 	deliveryProduct := d.create("product.product", 5, "name", "Standard delivery", "default_code", "DELIVERY_STD", "type", "service",
 		"list_price", 7.5, "sale_ok", false, "purchase_ok", false, "uom_id", units, "categ_id", categAll, "invoice_policy", "order", "currency_id", usd)
+	product(6, "AP-LAMP-06", "Desk Lamp", "34.90", "consu", "delivery", tax)
+	product(7, "AP-BKPK-07", "Canvas Backpack", "59.00", "consu", "delivery", tax)
+	product(8, "AP-BTTL-08", "Water Bottle", "18.50", "consu", "delivery", tax)
+	product(9, "AP-YOGA-09", "Yoga Mat", "29.95", "consu", "delivery", tax)
+	product(10, "AP-CASE-10", "Phone Case", "19.99", "consu", "order", tax)
+	product(11, "AP-GIFT-11", "Gift Card", "50.00", "consu", "order")
+	product(12, "AP-WRAP-12", "Gift Wrapping", "4.99", "service", "order", tax)
+	product(13, "AP-WRTY-13", "Extended Warranty", "24.00", "service", "delivery", tax)
 	carrier := d.create("delivery.carrier", 1, "name", "Standard delivery", "active", true, "sequence", int64(1), "delivery_type", "fixed",
 		"product_id", deliveryProduct, "fixed_price", 7.5, "invoice_policy", "estimated")
 
@@ -231,6 +272,9 @@ func (s *Server) loadDemo() error {
 	d.create("sale.order", 5, "partner_id", oliver, "client_order_ref", "DEMO-1005", "currency_id", aud, "order_line", []any{
 		line("product_id", headphones, "product_uom_qty", 1.0, "price_unit", 199.0, "tax_id", set6(tax)),
 	})
+	if d.err == nil {
+		d.err = t.installBaseViews()
+	}
 	if d.err != nil {
 		return d.err
 	}
@@ -238,25 +282,31 @@ func (s *Server) loadDemo() error {
 	return nil
 }
 
+// demoProduct is a saleable demo product: kind is product.template.type
+// (consu or service), policy its invoice_policy (order or delivery).
+type demoProduct struct {
+	code, name, listPrice, kind, policy string
+}
+
 // productWithVariant creates a template and returns its variant's id. The
 // list price is decimal text; Odoo itself keeps it in a float field.
-func (d *demoBuilder) productWithVariant(id int64, code, name, listPrice string, uom, categ, currency int64, taxes ...int64) int64 {
-	price, err := strconv.ParseFloat(listPrice, 64)
+func (d *demoBuilder) productWithVariant(id int64, p demoProduct, uom, categ, currency int64, taxes ...int64) int64 {
+	price, err := strconv.ParseFloat(p.listPrice, 64)
 	if err != nil {
-		d.err = fmt.Errorf("product %s: list price %q: %w", name, listPrice, err)
+		d.err = fmt.Errorf("product %s: list price %q: %w", p.name, p.listPrice, err)
 		return 0
 	}
 	d.t.s.seqMu.Lock()
 	d.t.s.nextIDs["product.product"] = id
 	d.t.s.seqMu.Unlock()
-	tmpl := d.create("product.template", id, "name", name, "default_code", code, "list_price", price, "type", "consu",
-		"sale_ok", true, "uom_id", uom, "categ_id", categ, "invoice_policy", "order", "taxes_id", set6(taxes...), "currency_id", currency)
+	tmpl := d.create("product.template", id, "name", p.name, "default_code", p.code, "list_price", price, "type", p.kind,
+		"sale_ok", true, "uom_id", uom, "categ_id", categ, "invoice_policy", p.policy, "taxes_id", set6(taxes...), "currency_id", currency)
 	if d.err != nil {
 		return 0
 	}
 	variants := idsOf(d.t.get("product.template", tmpl, "product_variant_ids"))
 	if len(variants) == 0 {
-		d.err = fmt.Errorf("product %s has no variant", name)
+		d.err = fmt.Errorf("product %s has no variant", p.name)
 		return 0
 	}
 	return variants[0]

@@ -83,9 +83,57 @@ func TestDemoReferenceData(t *testing.T) {
 			require.NotEqual(t, false, cu[f], "customer %v has %s", cu["name"], f)
 		}
 	}
-	products, err := srv.Records("product.product", []any{"default_code", "!=", false})
+	products, err := srv.Records("product.product", []any{"sale_ok", "=", true})
 	require.NoError(t, err)
-	require.Len(t, products, 5)
+	mix := map[string]int{}
+	for _, p := range products {
+		require.NotEqual(t, false, p["default_code"])
+		mix[p["type"].(string)+"/"+p["invoice_policy"].(string)]++
+	}
+	require.Equal(t, map[string]int{"consu/delivery": 7, "consu/order": 3, "service/delivery": 1, "service/order": 1}, mix,
+		"most products are consumables invoiced on delivery, as in Odoo's demo data")
+	headphones, err := srv.Record("product.product", 1)
+	require.NoError(t, err)
+	require.Equal(t, "order", headphones["invoice_policy"], "S00001, which make demo pays, is invoiced on order")
+}
+
+// deliver marks every line of a demo order delivered (the fake has no
+// stock pickings; qty_delivered is written by hand).
+func deliver(c *rpc, order int64) {
+	lines := c.must("sale.order.line", "search", []any{[]any{[]any{"order_id", "=", order}}}).([]any)
+	for _, l := range lines {
+		qty := c.read("sale.order.line", l.(int64), "product_uom_qty").Value("product_uom_qty")
+		c.must("sale.order.line", "write", []any{[]any{l}, wire.NewStruct("qty_delivered", qty)})
+	}
+}
+
+// An order whose products are invoiced on delivery has nothing to invoice
+// before it is delivered: Odoo's UserError, and nothing is kept.
+func TestDemoNothingToInvoice(t *testing.T) {
+	_, c := startDemo(t, Options{})
+	require.Equal(t, true, c.must("sale.order", "action_confirm", []any{[]any{int64(2)}}))
+	ctx := wire.NewStruct("active_model", "sale.order", "active_ids", []any{int64(2)}, "active_id", int64(2))
+	wiz := c.must("sale.advance.payment.inv", "create", []any{wire.NewStruct("advance_payment_method", "delivered")}, "context", ctx)
+	_, f := c.exec("sale.advance.payment.inv", "create_invoices", []any{[]any{wiz}}, "context", ctx)
+	require.NotNil(t, f)
+	require.EqualValues(t, 2, f.Code)
+	require.Equal(t, "Cannot create an invoice. No items are available to invoice.\n\n"+
+		"To resolve this issue, please ensure that:\n"+
+		"   \u2022 The products have been delivered before attempting to invoice them.\n"+
+		"   \u2022 The invoicing policy of the product is configured correctly.\n\n"+
+		"If you want to invoice based on ordered quantities instead:\n"+
+		"   \u2022 For consumable or storable products, open the product, go to the 'General Information' tab and change the 'Invoicing Policy' from 'Delivered Quantities' to 'Ordered Quantities'.\n"+
+		"   \u2022 For services (and other products), change the 'Invoicing Policy' to 'Prepaid/Fixed Price'.\n", f.String)
+	so := c.read("sale.order", 2, "invoice_ids", "invoice_status")
+	require.Equal(t, []any{}, so.Value("invoice_ids"))
+	require.Equal(t, "no", so.Value("invoice_status"))
+	require.Equal(t, int64(0), c.must("account.move", "search_count", []any{[]any{}}))
+
+	deliver(c, 2)
+	require.Equal(t, "to invoice", c.read("sale.order", 2, "invoice_status").Value("invoice_status"))
+	_, f = c.exec("sale.advance.payment.inv", "create_invoices", []any{[]any{wiz}}, "context", ctx)
+	require.Equal(t, "TypeError: cannot marshal None unless allow_none is enabled", faultLast(f))
+	require.Len(t, c.read("sale.order", 2, "invoice_ids").Value("invoice_ids"), 1)
 }
 
 // An end-to-end accounting flow on the demo data: confirm, invoice, post,
@@ -93,6 +141,7 @@ func TestDemoReferenceData(t *testing.T) {
 func TestDemoAccountingFlow(t *testing.T) {
 	_, c := startDemo(t, Options{})
 	require.Equal(t, true, c.must("sale.order", "action_confirm", []any{[]any{int64(4)}}))
+	deliver(c, 4)
 	ctx := wire.NewStruct("active_model", "sale.order", "active_ids", []any{int64(4)})
 	wiz := c.must("sale.advance.payment.inv", "create", []any{wire.NewStruct("advance_payment_method", "delivered")}, "context", ctx)
 	_, f := c.exec("sale.advance.payment.inv", "create_invoices", []any{[]any{wiz}}, "context", ctx)
@@ -204,6 +253,11 @@ func TestDemoTransactionPostProcessing(t *testing.T) {
 func TestDemoDeliveryAndChatter(t *testing.T) {
 	_, c := startDemo(t, Options{})
 	wiz := c.must("choose.delivery.carrier", "create", []any{wire.NewStruct("order_id", int64(1), "carrier_id", int64(1))})
+	require.Equal(t, 0.0, c.read("choose.delivery.carrier", wiz.(int64), "delivery_price").Value("delivery_price"),
+		"the rate comes from an onchange, which create does not run")
+	action := c.must("choose.delivery.carrier", "update_price", []any{[]any{wiz}}).(*wire.Struct)
+	require.Equal(t, wiz, action.Value("res_id"))
+	require.Equal(t, 7.5, c.read("choose.delivery.carrier", wiz.(int64), "delivery_price").Value("delivery_price"))
 	_, f := c.exec("choose.delivery.carrier", "button_confirm", []any{[]any{wiz}})
 	require.Equal(t, "TypeError: cannot marshal None unless allow_none is enabled", faultLast(f))
 	o := c.read("sale.order", 1, "amount_total", "order_line", "delivery_set")
@@ -213,7 +267,10 @@ func TestDemoDeliveryAndChatter(t *testing.T) {
 	msg := c.must("sale.order", "message_post", []any{[]any{int64(1)}}, "body", "Paid <b>via</b> Afterpay\nline 2",
 		"message_type", "comment", "subtype_xmlid", "mail.mt_note").(int64)
 	m := c.read("mail.message", msg, "body", "model", "res_id", "subtype_id", "message_type")
-	require.Equal(t, "<p>Paid &lt;b&gt;via&lt;/b&gt; Afterpay<br>line 2</p>", m.Value("body"))
+	require.Equal(t, "<p>Paid &lt;b&gt;via&lt;/b&gt; Afterpay\nline 2</p>", m.Value("body"), "escaped, newlines kept as they are")
+	html := c.must("sale.order", "message_post", []any{[]any{int64(1)}}, "body", "Paid &amp; <b>done</b><br>line 2",
+		"body_is_html", true, "message_type", "comment", "subtype_xmlid", "mail.mt_note").(int64)
+	require.Equal(t, "<p>Paid &amp; <b>done</b><br>line 2</p>", c.read("mail.message", html, "body").Value("body"))
 	require.Equal(t, "sale.order", m.Value("model"))
 	require.Equal(t, int64(1), m.Value("res_id"))
 	require.Equal(t, "Note", m.Value("subtype_id").([]any)[1])
@@ -239,6 +296,7 @@ func TestDemoDeliveryAndChatter(t *testing.T) {
 func TestDemoPartialCreditNoteAgainstOpenInvoice(t *testing.T) {
 	_, c := startDemo(t, Options{})
 	c.must("sale.order", "action_confirm", []any{[]any{int64(4)}})
+	deliver(c, 4)
 	ctx := wire.NewStruct("active_model", "sale.order", "active_ids", []any{int64(4)})
 	wiz := c.must("sale.advance.payment.inv", "create", []any{wire.NewStruct()}, "context", ctx)
 	c.exec("sale.advance.payment.inv", "create_invoices", []any{[]any{wiz}}, "context", ctx)
@@ -296,6 +354,7 @@ func TestDemoFullCreditNoteReversesOpenInvoice(t *testing.T) {
 	require.Equal(t, "Record does not exist or has been deleted.\n(Record: account.move(999,), User: 2)", f.String)
 
 	c.must("sale.order", "action_confirm", []any{[]any{int64(3)}})
+	deliver(c, 3)
 	ctx = wire.NewStruct("active_model", "sale.order", "active_ids", []any{int64(3)})
 	wiz = c.must("sale.advance.payment.inv", "create", []any{wire.NewStruct()}, "context", ctx)
 	c.exec("sale.advance.payment.inv", "create_invoices", []any{[]any{wiz}}, "context", ctx)

@@ -28,11 +28,15 @@
 // partners, products, taxes (amounts computed exactly and rounded half away
 // from zero per line), sale orders and their invoicing wizard, invoices,
 // credit notes, payments and the register-payment wizard, payment providers,
-// methods and transactions with the post-processing cron, chatter
-// messages, activities, manual x_ fields, automation rules and their
-// webhooks. The generic ORM supports search/search_read/search_count/read
-// /create/write/unlink/fields_get/name_search/default_get, Odoo domains and
-// x2many commands. Seeds come from LoadSeed (an odoo-seed folder, whose
+// methods and transactions with the post-processing cron (a payment method
+// cannot be activated while every provider linked to it is disabled, as
+// payment.method.write refuses it), chatter messages, activities, manual x_
+// fields, form views (ir.ui.view: extensions are combined with Odoo's own
+// sale.view_order_form and account.view_move_form, validated on create and
+// write, and answered by get_views), automation rules and their webhooks.
+// The generic ORM supports search/search_read/search_count/read/create/
+// write/unlink/fields_get/name_search/default_get/get_views, Odoo domains
+// and x2many commands. Seeds come from LoadSeed (an odoo-seed folder, whose
 // exported records and ids line up with recorded transcripts) or NewDemo.
 //
 // Every call runs in a transaction that other calls cannot see until it
@@ -41,5 +45,7 @@
 // sees the old state. Writers are serialised; readers never wait.
 //
 // The conformance test replays odoo-transcripts/ (../shared/reference) and
-// compares every response with the recorded bytes.
+// compares every response with the recorded bytes; the odoo package's
+// conformance suite runs the client's calls against this fake and a live
+// Odoo 18 and requires the same answers.
 package fakeodoo

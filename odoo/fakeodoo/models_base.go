@@ -41,7 +41,7 @@ func baseModels() []*model {
 	return []*model{
 		companyModel(), partnerModel(), countryModel(), countryStateModel(), currencyModel(),
 		usersModel(), groupsModel(), irModelModel(), irModelFieldsModel(), irModelFieldsSelectionModel(),
-		irModelDataModel(), irSequenceModel(), irCronModel(), apiKeyDescriptionModel(),
+		irModelDataModel(), irSequenceModel(), irCronModel(), apiKeyDescriptionModel(), irUIViewModel(),
 	}
 }
 

@@ -223,8 +223,8 @@ func methodMessagePost(c *call) (any, error) {
 		return nil, err
 	}
 	body, _ := a.get(0).(string)
-	if !boolOf(a.get(8)) && body != "" {
-		body = plaintext2html(body)
+	if body != "" {
+		body = messageBody(body, boolOf(a.get(8)))
 	}
 	msgType := "notification"
 	if s, ok := a.get(2).(string); ok && s != "" {
@@ -259,17 +259,23 @@ func methodMessagePost(c *call) (any, error) {
 	return msg, nil
 }
 
-// plaintext2html is odoo.tools.plaintext2html: escape, newlines to <br>,
-// paragraphs on blank lines, wrapped in <p>.
-func plaintext2html(s string) string {
-	s = html.EscapeString(s)
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	paragraphs := regexp.MustCompile(`\n{2,}`).Split(s, -1)
-	for i, p := range paragraphs {
-		paragraphs[i] = strings.ReplaceAll(p, "\n", "<br>")
+// messageBody is what message_post stores (mail.thread.message_post, then
+// the html field's sanitizer): a plain-text body is escaped (markupsafe's
+// escape; the sanitizer writes quotes back as they were) with its line
+// breaks left as they are, an HTML body (body_is_html) is kept; loose
+// content is wrapped in a <p>, leading whitespace dropped.
+func messageBody(body string, isHTML bool) string {
+	if !isHTML {
+		body = htmlTextEscaper.Replace(body)
 	}
-	return "<p>" + strings.Join(paragraphs, "</p><p>") + "</p>"
+	body = strings.TrimLeft(body, " \t\r\n")
+	if strings.HasPrefix(body, "<p>") || strings.HasPrefix(body, "<p ") {
+		return body
+	}
+	return "<p>" + body + "</p>"
 }
+
+var htmlTextEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // methodActivitySchedule is mail.activity.mixin.activity_schedule; it returns
 // the activity recordset, which RPC cannot marshal (fault 1 after commit).

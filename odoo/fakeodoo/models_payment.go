@@ -112,14 +112,50 @@ func paymentMethodRecModel() *model {
 	b.integer("sequence", "Sequence")
 	b.many2one("primary_payment_method_id", "Primary Payment Method", "payment.method")
 	b.many2many("brand_ids", "Brands", "payment.method")
-	b.many2many("provider_ids", "Providers", "payment.provider")
+	// One relation table with payment.provider.payment_method_ids, as in Odoo.
+	b.many2manyInverse("provider_ids", "Providers", "payment.provider", "payment_method_ids")
 	b.boolean("active", "Active")
 	b.boolean("support_tokenization", "Tokenization")
 	b.boolean("support_express_checkout", "Express Checkout")
 	b.selection("support_refund", "Type of Refund Supported", sel("none", "Unsupported", "full_only", "Full Only", "partial", "Partial"))
 	b.many2many("supported_country_ids", "Countries", "res.country")
 	b.many2many("supported_currency_ids", "Currencies", "res.currency")
+	b.m.beforeWrite = func(t *tx, ids []int64, vals *wire.Struct) error {
+		if !truthy(vals.Value("active")) {
+			return nil
+		}
+		for _, id := range ids {
+			if err := t.checkMethodActivation(id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	return b.finish()
+}
+
+// methodNeedsProvider is payment.method.write's refusal to activate a
+// method no enabled provider supports (payment/models/payment_method.py).
+const methodNeedsProvider = "This payment method needs a partner in crime; you should enable a payment provider supporting this method first."
+
+// checkMethodActivation refuses to activate a payment method (its primary
+// method, for a brand) that is archived while every provider linked to it is
+// disabled, as Odoo's payment.method.write does; a method with no provider
+// at all is refused too (all() of nothing is true).
+func (t *tx) checkMethodActivation(id int64) error {
+	primary := id
+	if p := idOf(t.rec("payment.method", id)["primary_payment_method_id"]); p != 0 {
+		primary = p
+	}
+	if t.rec("payment.method", primary)["active"] != false {
+		return nil
+	}
+	for _, provider := range idsOf(t.get("payment.method", primary, "provider_ids")) {
+		if str(t.rec("payment.provider", provider)["state"]) != "disabled" {
+			return nil
+		}
+	}
+	return userErrorf("%s", methodNeedsProvider)
 }
 
 var txStates = sel("draft", "Draft", "pending", "Pending", "authorized", "Authorized", "done", "Confirmed", "cancel", "Canceled", "error", "Error")

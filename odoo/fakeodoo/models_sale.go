@@ -698,7 +698,7 @@ const nothingToInvoice = "Cannot create an invoice. No items are available to in
 func (t *tx) invoiceOrder(order int64) (int64, error) {
 	o := t.rec("sale.order", order)
 	if str(o["state"]) != "sale" {
-		return 0, userErrorf(nothingToInvoice)
+		return 0, userErrorf("%s", nothingToInvoice)
 	}
 	var lineCmds []any
 	for _, l := range t.orderLines(order) {
@@ -721,7 +721,7 @@ func (t *tx) invoiceOrder(order int64) (int64, error) {
 		)})
 	}
 	if len(lineCmds) == 0 {
-		return 0, userErrorf(nothingToInvoice)
+		return 0, userErrorf("%s", nothingToInvoice)
 	}
 	journal := idOf(o["journal_id"])
 	if journal == 0 {
@@ -854,17 +854,29 @@ func chooseDeliveryCarrierModel() *model {
 				vals.Set("order_id", ids[0])
 			}
 		}
-		carrier := intOf(vals.Value("carrier_id"))
-		order := intOf(vals.Value("order_id"))
-		if carrier != 0 && !vals.Has("delivery_price") {
-			price := t.carrierPrice(carrier, order)
-			vals.Set("delivery_price", price)
-			if !vals.Has("display_price") {
-				vals.Set("display_price", price)
-			}
-		}
+		// delivery_price is a plain float: the carrier's rate comes from an
+		// onchange, which create over RPC does not run, or from update_price.
+		// A wizard created with the carrier alone adds a free delivery line.
 		return nil
 	}
+	b.method("update_price", func(c *call) (any, error) {
+		ids, err := c.ids()
+		if err != nil {
+			return nil, err
+		}
+		id, err := c.singleton(ids)
+		if err != nil {
+			return nil, err
+		}
+		r := c.t.rec("choose.delivery.carrier", id)
+		price := c.t.carrierPrice(idOf(r["carrier_id"]), idOf(r["order_id"]))
+		if err := c.t.set("choose.delivery.carrier", id, "delivery_price", price, "display_price", price); err != nil {
+			return nil, err
+		}
+		return wire.NewStruct("name", "Add a shipping method", "type", "ir.actions.act_window", "view_mode", "form",
+			"res_model", "choose.delivery.carrier", "res_id", id, "target", "new",
+			"context", wire.NewStruct("no_rate", false)), nil
+	})
 	b.method("button_confirm", func(c *call) (any, error) {
 		ids, err := c.ids()
 		if err != nil {

@@ -177,6 +177,27 @@ func boolOf(v any) bool {
 	return b
 }
 
+// truthy is Python's truth value of a wire value.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
+	case string:
+		return x != ""
+	case []any:
+		return len(x) > 0
+	case *wire.Struct:
+		return x.Len() > 0
+	}
+	return true
+}
+
 func decOf(v any) decimal {
 	d, _ := v.(decimal)
 	return d

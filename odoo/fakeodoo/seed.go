@@ -108,6 +108,17 @@ func (s *Server) LoadSeed(dir string) error {
 	s.stateMu.Lock()
 	s.state = &dbState{version: base.version + 1, reg: reg, tables: tables, names: names}
 	s.stateMu.Unlock()
+	return s.installBaseViewsLocked()
+}
+
+// installBaseViewsLocked adds Odoo's own primary views the seed lacks (see
+// baseViews); the caller holds writeMu.
+func (s *Server) installBaseViewsLocked() error {
+	t := s.newTx(1, nil, true)
+	if err := t.installBaseViews(); err != nil {
+		return fmt.Errorf("fakeodoo: base views: %w", err)
+	}
+	s.commitQuiet(t)
 	return nil
 }
 

@@ -231,7 +231,11 @@ func (s *Server) Restore(data []byte) error {
 		}
 	}
 	s.seqMu.Unlock()
-	return s.reinstallManualFields()
+	if err := s.reinstallManualFields(); err != nil {
+		return err
+	}
+	// A state saved before the fake had views gets Odoo's own.
+	return s.installBaseViewsLocked()
 }
 
 // reinstallManualFields rebuilds x_ fields from ir.model.fields; the caller

@@ -1,8 +1,9 @@
 // Package provision prepares an Odoo 18 database for the Afterpay bridge over
 // XML-RPC alone (no module to install): the Afterpay payment provider and
 // method, a bank journal for Afterpay's money, the custom fields the bridge
-// writes, and the automation rules whose webhooks tell the bridge about
-// confirmed orders and posted credit notes.
+// writes, form-view extensions that show them on orders and invoices, and
+// the automation rules whose webhooks tell the bridge about confirmed orders
+// and posted credit notes.
 //
 // Run is idempotent: every record is found by name, code, external id or
 // model and field before anything is created, existing records are compared
@@ -125,6 +126,7 @@ func Run(ctx context.Context, c *odoo.Client, opts Options) (*Report, error) {
 		p.provider,
 		p.journal,
 		p.customFields,
+		p.views,
 		p.automationRules,
 	}
 	for _, step := range steps {
@@ -210,8 +212,16 @@ func (p *provisioner) readOne(ctx context.Context, model string, id int64, field
 	return recs[0], nil
 }
 
-// paymentMethod activates Odoo's own Afterpay payment.method, which ships
-// archived (payment/data/payment_method_data.xml).
+// paymentMethod finds Odoo's own Afterpay payment.method, which ships
+// archived (payment/data/payment_method_data.xml), and leaves it archived.
+//
+// Odoo refuses to activate a payment method while every provider linked to
+// it is disabled (payment.method.write: "This payment method needs a partner
+// in crime; ..."), and the Afterpay provider stays disabled (see provider).
+// Nothing needs the method active: Odoo creates and updates transactions
+// whose method is archived, and the provider step links it to the provider
+// by id, reading with active_test off (an archived method is invisible in
+// payment_method_ids otherwise).
 func (p *provisioner) paymentMethod(ctx context.Context) error {
 	const what = "Afterpay payment method"
 	_, id, err := p.c.XMLID(ctx, odoo.PaymentMethodXMLID)
@@ -233,12 +243,10 @@ func (p *provisioner) paymentMethod(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("provision: %s: %w", what, err)
 	}
-	step := Step{What: what, Model: "payment.method", ID: id, Action: Unchanged}
+	step := Step{What: what, Model: "payment.method", ID: id, Action: Unchanged, Detail: "active"}
 	if !active {
-		if err := p.c.Write(ctx, "payment.method", []int64{id}, map[string]any{"active": true}, nil); err != nil {
-			return fmt.Errorf("provision: %s: activate: %w", what, err)
-		}
-		step.Action, step.Detail = Updated, "activated"
+		step.Detail = "stays archived: Odoo refuses to activate it while its providers are disabled, " +
+			"and accepts the bridge's transactions with an archived method"
 	}
 	p.record(ctx, step)
 	return nil
@@ -355,12 +363,13 @@ type customField struct {
 }
 
 // The manual fields the bridge writes: the Afterpay order id on orders (and
-// on the invoices and credit notes made for them, for finance), and the
-// instalment plan shown to the customer.
+// on the invoices and credit notes made for them, for finance), the
+// payment's status and the instalment plan shown to the customer.
 var customFields = []customField{
-	{"sale.order", "x_afterpay_order_id", "char", "Afterpay Order ID"},
-	{"sale.order", "x_afterpay_instalments", "text", "Afterpay Instalments"},
-	{"account.move", "x_afterpay_order_id", "char", "Afterpay Order ID"},
+	{"sale.order", odoo.FieldAfterpayOrderID, "char", "Afterpay Order ID"},
+	{"sale.order", odoo.FieldAfterpayStatus, "char", "Afterpay Status"},
+	{"sale.order", odoo.FieldAfterpayInstalments, "text", "Afterpay Instalments"},
+	{"account.move", odoo.FieldAfterpayOrderID, "char", "Afterpay Order ID"},
 }
 
 func (p *provisioner) customFields(ctx context.Context) error {

@@ -180,18 +180,23 @@ func TestRunProvisionsAFreshOdoo(t *testing.T) {
 	report, err := provision.Run(ctx, c, options(logs))
 	require.NoError(t, err)
 	require.Equal(t, map[string]provision.Action{
-		"Afterpay payment method":                        provision.Updated,
+		"Afterpay payment method":                        provision.Unchanged,
 		"Afterpay payment provider":                      provision.Created,
 		"bank journal Afterpay (AFTP)":                   provision.Created,
 		"custom field sale.order.x_afterpay_order_id":    provision.Created,
+		"custom field sale.order.x_afterpay_status":      provision.Created,
 		"custom field sale.order.x_afterpay_instalments": provision.Created,
 		"custom field account.move.x_afterpay_order_id":  provision.Created,
+		"form view sale.order (Afterpay page)":           provision.Created,
+		"form view account.move (Afterpay order)":        provision.Created,
 		`automation rule "Afterpay: order confirmed"`:    provision.Created,
 		`automation rule "Afterpay: credit note posted"`: provision.Created,
 	}, actions(report))
+	require.Contains(t, report.Steps[0].Detail, "stays archived")
 
-	// Odoo's own afterpay method is activated and linked.
-	require.Equal(t, true, f.record(t, "payment.method", afterpayMethodID)["active"])
+	// Odoo's own afterpay method stays archived (Odoo refuses to activate
+	// it while its providers are disabled) and is linked to the provider.
+	require.Equal(t, false, f.record(t, "payment.method", afterpayMethodID)["active"])
 	provider := f.one(t, "payment.provider", []any{"name", "=", "Afterpay"})
 	require.Equal(t, "custom", provider["code"])
 	require.Equal(t, "disabled", provider["state"])
@@ -205,6 +210,7 @@ func TestRunProvisionsAFreshOdoo(t *testing.T) {
 
 	for _, want := range []struct{ model, name, ttype, label string }{
 		{"sale.order", "x_afterpay_order_id", "char", "Afterpay Order ID"},
+		{"sale.order", "x_afterpay_status", "char", "Afterpay Status"},
 		{"sale.order", "x_afterpay_instalments", "text", "Afterpay Instalments"},
 		{"account.move", "x_afterpay_order_id", "char", "Afterpay Order ID"},
 	} {
@@ -248,7 +254,7 @@ func TestRunProvisionsAFreshOdoo(t *testing.T) {
 
 	text := report.String()
 	t.Log("\n" + text)
-	require.True(t, strings.HasPrefix(text, "Odoo provisioning: 7 created, 1 updated, 0 unchanged\n"), text)
+	require.True(t, strings.HasPrefix(text, "Odoo provisioning: 10 created, 0 updated, 1 unchanged\n"), text)
 	require.Contains(t, text, "token=***")
 	require.NotContains(t, text, "s3cret")
 	require.NotContains(t, logs.String(), "s3cret")
@@ -269,7 +275,7 @@ func TestRunTwiceChangesNothing(t *testing.T) {
 	report, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
 	require.False(t, report.Changed(), report.String())
-	require.Equal(t, 8, report.Count(provision.Unchanged))
+	require.Equal(t, 11, report.Count(provision.Unchanged))
 	_, writesAfter := f.objectCalls()
 	require.Equal(t, writesBefore, writesAfter, "a second run writes nothing")
 	after, err := f.Snapshot()
@@ -317,8 +323,9 @@ func TestRunRepairsDrift(t *testing.T) {
 	require.NoError(t, err)
 
 	// An admin archived the credit-note rule, widened its filter, dropped a
-	// webhook field, relabelled a custom field, archived the method and
-	// unlinked it from the provider.
+	// webhook field, relabelled a custom field, unlinked the method from the
+	// provider, edited the order form's extension and archived the
+	// invoice form's.
 	credit, action := f.webhookAction(t, provision.CreditNotePostedRule)
 	creditID, actionID := credit["id"].(int64), action["id"].(int64)
 	require.NoError(t, c.Write(ctx, "base.automation", []int64{creditID},
@@ -329,11 +336,17 @@ func TestRunRepairsDrift(t *testing.T) {
 	require.Len(t, f.record(t, "ir.actions.server", actionID)["webhook_field_ids"], 6)
 	instalments := f.one(t, "ir.model.fields", []any{"name", "=", "x_afterpay_instalments"})["id"].(int64)
 	require.NoError(t, c.Write(ctx, "ir.model.fields", []int64{instalments}, map[string]any{"field_description": "Plan"}, nil))
-	require.NoError(t, c.Write(ctx, "payment.method", []int64{afterpayMethodID}, map[string]any{"active": false}, nil))
 	providerID := f.one(t, "payment.provider", []any{"name", "=", "Afterpay"})["id"].(int64)
 	require.NoError(t, c.Write(ctx, "payment.provider", []int64{providerID},
 		map[string]any{"payment_method_ids": []any{[]any{3, afterpayMethodID, 0}}}, nil))
 	require.Empty(t, f.record(t, "payment.provider", providerID)["payment_method_ids"])
+	orderView := f.one(t, "ir.ui.view", []any{"name", "=", provision.SaleOrderViewName})
+	orderArch := orderView["arch_db"].(string)
+	edited := strings.Replace(orderArch, `<field name="x_afterpay_status" readonly="1"/>`, "", 1)
+	require.NotEqual(t, orderArch, edited)
+	require.NoError(t, c.Write(ctx, "ir.ui.view", []int64{orderView["id"].(int64)}, map[string]any{"arch": edited}, nil))
+	moveView := f.one(t, "ir.ui.view", []any{"name", "=", provision.AccountMoveViewName})
+	require.NoError(t, c.Write(ctx, "ir.ui.view", []int64{moveView["id"].(int64)}, map[string]any{"active": false}, nil))
 
 	report, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
@@ -341,7 +354,9 @@ func TestRunRepairsDrift(t *testing.T) {
 	require.Equal(t, provision.Updated, got[`automation rule "Afterpay: credit note posted"`], report.String())
 	require.Equal(t, provision.Unchanged, got[`automation rule "Afterpay: order confirmed"`])
 	require.Equal(t, provision.Updated, got["Afterpay payment provider"])
-	require.Equal(t, provision.Updated, got["Afterpay payment method"])
+	require.Equal(t, provision.Unchanged, got["Afterpay payment method"])
+	require.Equal(t, provision.Updated, got["form view sale.order (Afterpay page)"])
+	require.Equal(t, provision.Updated, got["form view account.move (Afterpay order)"])
 	require.Equal(t, provision.Updated, got["custom field sale.order.x_afterpay_instalments"])
 	require.Equal(t, provision.Unchanged, got["custom field sale.order.x_afterpay_order_id"])
 
@@ -351,8 +366,10 @@ func TestRunRepairsDrift(t *testing.T) {
 	require.Equal(t, []int64{actionID}, credit["action_server_ids"], "the action is repaired, not replaced")
 	require.ElementsMatch(t, []int64{4446, 4449, 4450, 4511, 4523, 4538, 4447}, f.record(t, "ir.actions.server", actionID)["webhook_field_ids"])
 	require.Equal(t, "Afterpay Instalments", f.record(t, "ir.model.fields", instalments)["field_description"])
-	require.Equal(t, true, f.record(t, "payment.method", afterpayMethodID)["active"])
+	require.Equal(t, false, f.record(t, "payment.method", afterpayMethodID)["active"])
 	require.Equal(t, []int64{afterpayMethodID}, f.record(t, "payment.provider", providerID)["payment_method_ids"])
+	require.Equal(t, orderArch, f.record(t, "ir.ui.view", orderView["id"].(int64))["arch_db"])
+	require.Equal(t, true, f.record(t, "ir.ui.view", moveView["id"].(int64))["active"])
 
 	// A rule that lost its webhook action gets a new one.
 	order, orderAction := f.webhookAction(t, provision.OrderConfirmedRule)
@@ -501,8 +518,8 @@ func TestRunOnTheDemoSeed(t *testing.T) {
 	ctx := context.Background()
 	first, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
-	require.Equal(t, 7, first.Count(provision.Created), first.String())
-	require.Equal(t, 1, first.Count(provision.Updated), first.String())
+	require.Equal(t, 10, first.Count(provision.Created), first.String())
+	require.Equal(t, 0, first.Count(provision.Updated), first.String())
 	second, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
 	require.False(t, second.Changed(), second.String())
@@ -527,4 +544,51 @@ func TestRunValidatesOptions(t *testing.T) {
 	require.Error(t, err)
 	all, _ := f.objectCalls()
 	require.Zero(t, all, "nothing is called with bad options")
+}
+
+// The extension views put the custom fields on Odoo's order and invoice
+// forms: get_views answers the combined forms with them.
+func TestRunShowsTheFieldsInTheForms(t *testing.T) {
+	t.Parallel()
+	f := startFakeOdoo(t)
+	c := f.client(t)
+	ctx := context.Background()
+	_, err := provision.Run(ctx, c, options(&logBuffer{}))
+	require.NoError(t, err)
+	for model, fields := range map[string][]string{
+		"sale.order":   {"x_afterpay_order_id", "x_afterpay_status", "x_afterpay_instalments"},
+		"account.move": {"x_afterpay_order_id"},
+	} {
+		res, err := c.ExecuteKW(ctx, model, "get_views", []any{[]any{[]any{false, "form"}}}, nil)
+		require.NoError(t, err)
+		views := res.(map[string]any)["views"].(map[string]any)
+		arch := views["form"].(map[string]any)["arch"].(string)
+		described := res.(map[string]any)["models"].(map[string]any)[model].(map[string]any)["fields"].(map[string]any)
+		for _, name := range fields {
+			require.Contains(t, arch, `<field name="`+name+`" readonly="1"`, model)
+			require.Contains(t, described, name, model)
+		}
+	}
+	require.Len(t, f.records(t, "ir.ui.view", []any{"name", "like", "afterpay."}), 2)
+}
+
+// A method someone could activate (a provider supporting it was enabled)
+// is reported as it is and never written.
+func TestRunLeavesAnActiveMethodAlone(t *testing.T) {
+	t.Parallel()
+	f := startFakeOdoo(t)
+	c := f.client(t)
+	ctx := context.Background()
+	recs, err := c.Read(ctx, "payment.method", []int64{afterpayMethodID}, []string{"provider_ids"}, map[string]any{"active_test": false})
+	require.NoError(t, err)
+	linked := recs[0]["provider_ids"].([]any)
+	require.NotEmpty(t, linked, "the seed links the method to providers")
+	require.NoError(t, c.Write(ctx, "payment.provider", []int64{linked[0].(int64)}, map[string]any{"state": "test"}, nil))
+	require.NoError(t, c.Write(ctx, "payment.method", []int64{afterpayMethodID}, map[string]any{"active": true}, nil))
+
+	report, err := provision.Run(ctx, c, options(&logBuffer{}))
+	require.NoError(t, err)
+	require.Equal(t, provision.Step{What: "Afterpay payment method", Model: "payment.method", ID: afterpayMethodID,
+		Action: provision.Unchanged, Detail: "active"}, report.Steps[0])
+	require.Equal(t, true, f.record(t, "payment.method", afterpayMethodID)["active"])
 }

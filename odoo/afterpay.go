@@ -1,0 +1,125 @@
+package odoo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// The custom (manual) fields provisioning creates and the bridge writes.
+const (
+	// FieldAfterpayOrderID is the Afterpay order id, on sale.order and on
+	// account.move (the invoices and credit notes made for it).
+	FieldAfterpayOrderID = "x_afterpay_order_id"
+	// FieldAfterpayStatus is a short human label of the payment on sale.order.
+	FieldAfterpayStatus = "x_afterpay_status"
+	// FieldAfterpayInstalments is the instalment plan on sale.order.
+	FieldAfterpayInstalments = "x_afterpay_instalments"
+)
+
+// OrderAfterpay is what Odoo users see of an order's Afterpay payment. An
+// empty field leaves the value in Odoo unchanged.
+type OrderAfterpay struct {
+	// OrderID is the Afterpay order id.
+	OrderID string
+	// Status is a short human label such as "Captured", "Refunded",
+	// "Reversed" or "Declined".
+	Status string
+	// Instalments is the instalment plan as shown to the customer.
+	Instalments string
+}
+
+func (f OrderAfterpay) vals() map[string]any {
+	vals := map[string]any{}
+	for name, v := range map[string]string{
+		FieldAfterpayOrderID:     f.OrderID,
+		FieldAfterpayStatus:      f.Status,
+		FieldAfterpayInstalments: f.Instalments,
+	} {
+		if v != "" {
+			vals[name] = v
+		}
+	}
+	return vals
+}
+
+// SetOrderAfterpay writes the order's x_afterpay_order_id, x_afterpay_status
+// and x_afterpay_instalments (fields left empty in f are not touched). It
+// reads the fields first and writes only what differs, so a retry changes
+// nothing and leaves no trace. ErrNotFound if the order does not exist; a
+// fault naming an x_afterpay field means Odoo was not provisioned.
+func (c *Client) SetOrderAfterpay(ctx context.Context, orderID int64, f OrderAfterpay) error {
+	where := fmt.Sprintf("odoo: set the Afterpay fields of sale.order %d", orderID)
+	want := f.vals()
+	if len(want) == 0 {
+		return nil
+	}
+	if err := c.writeChanged(ctx, "sale.order", []int64{orderID}, want); err != nil {
+		return fmt.Errorf("%s: %w", where, provisioningHint(err))
+	}
+	return nil
+}
+
+// SetMovesAfterpayOrderID writes x_afterpay_order_id on account.move
+// records (invoices and credit notes, posted ones included: Odoo accepts
+// writes of custom fields on posted moves). Only moves whose value differs
+// are written, so a retry changes nothing. ErrNotFound if a move does not
+// exist.
+func (c *Client) SetMovesAfterpayOrderID(ctx context.Context, moveIDs []int64, afterpayOrderID string) error {
+	where := fmt.Sprintf("odoo: set the Afterpay order id of account.move %v", moveIDs)
+	if strings.TrimSpace(afterpayOrderID) == "" {
+		return fmt.Errorf("%s: afterpayOrderID is required", where)
+	}
+	ids := uniqueIDs(moveIDs...)
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := c.writeChanged(ctx, "account.move", ids, map[string]any{FieldAfterpayOrderID: afterpayOrderID}); err != nil {
+		return fmt.Errorf("%s: %w", where, provisioningHint(err))
+	}
+	return nil
+}
+
+// writeChanged reads the char fields of want on ids and writes want to the
+// records where any of them differs. ErrNotFound if a record is missing.
+func (c *Client) writeChanged(ctx context.Context, model string, ids []int64, want map[string]any) error {
+	fields := make([]string, 0, len(want))
+	for name := range want {
+		fields = append(fields, name)
+	}
+	recs, err := c.Read(ctx, model, ids, fields, nil)
+	if err != nil {
+		return err
+	}
+	found := make(map[int64]Record, len(recs))
+	for _, r := range recs {
+		found[r.ID()] = r
+	}
+	var stale []int64
+	for _, id := range ids {
+		r, ok := found[id]
+		if !ok {
+			return fmt.Errorf("odoo: read %s %d: %w", model, id, ErrNotFound)
+		}
+		for name, v := range want {
+			cur, err := r.String(name)
+			if err != nil {
+				return fmt.Errorf("odoo: decode %s %d: %w", model, id, err)
+			}
+			if cur != v {
+				stale = append(stale, id)
+				break
+			}
+		}
+	}
+	return c.Write(ctx, model, stale, want, nil)
+}
+
+// provisioningHint adds "run setup-odoo" to Odoo's "Invalid field
+// 'x_afterpay_…'" fault, which means the custom fields do not exist.
+func provisioningHint(err error) error {
+	if f, ok := AsFault(err); ok && strings.Contains(f.Message, "Invalid field 'x_afterpay_") {
+		return fmt.Errorf("the Afterpay custom fields are missing (run setup-odoo): %w", err)
+	}
+	return err
+}
