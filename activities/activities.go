@@ -29,6 +29,8 @@ type OdooClient interface {
 	FindAfterpayProvider(ctx context.Context) (providerID, methodID int64, err error)
 	EnsureTransaction(ctx context.Context, spec odoo.TransactionSpec) (int64, error)
 	SetTransactionState(ctx context.Context, txID int64, update odoo.TransactionUpdate) error
+	SetOrderAfterpay(ctx context.Context, orderID int64, f odoo.OrderAfterpay) error
+	SetMovesAfterpayOrderID(ctx context.Context, moveIDs []int64, afterpayOrderID string) error
 	PostNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error)
 	InvoiceOrder(ctx context.Context, orderID int64) ([]int64, error)
 	ReadMove(ctx context.Context, id int64) (*odoo.Move, error)
@@ -59,12 +61,12 @@ func (a *Activities) ReadOrder(ctx context.Context, in ReadOrderInput) (*odoo.Sa
 			return order, nil
 		}
 		if err != nil && !errors.Is(err, odoo.ErrNotFound) {
-			return nil, odooFailure("read sale.order", err)
+			return nil, orderFailure("read sale.order", err)
 		}
 	}
 	order, err := a.Odoo.FindSaleOrderByName(ctx, in.Name)
 	if err != nil {
-		return nil, odooFailure("find sale.order "+in.Name, err)
+		return nil, orderFailure("find sale.order "+in.Name, err)
 	}
 	return order, nil
 }
@@ -108,7 +110,7 @@ func (a *Activities) OpenTransaction(ctx context.Context, in TransactionInput) (
 		return 0, odooFailure("ensure payment.transaction "+in.Reference, err)
 	}
 	if err := a.Odoo.SetTransactionState(ctx, txID, odoo.TransactionUpdate{State: "pending", Message: in.Message}); err != nil {
-		return 0, odooFailure("set payment.transaction pending", err)
+		return 0, transactionFailure("set payment.transaction pending", txID, err)
 	}
 	return txID, nil
 }
@@ -128,7 +130,26 @@ func (a *Activities) SetTransactionState(ctx context.Context, in TransactionStat
 		State: in.State, Message: in.Message, ProviderReference: in.ProviderReference,
 	})
 	if err != nil {
-		return odooFailure("set payment.transaction "+in.State, err)
+		return transactionFailure("set payment.transaction "+in.State, in.TransactionID, err)
+	}
+	return nil
+}
+
+// OrderAfterpayInput is what Odoo users see of the payment on the order
+// (its Afterpay tab): the Afterpay order, its status and the instalments.
+type OrderAfterpayInput struct {
+	OrderID         int64  `json:"orderId"`
+	AfterpayOrderID string `json:"afterpayOrderId,omitempty"`
+	Status          string `json:"status"`
+	Instalments     string `json:"instalments,omitempty"`
+}
+
+// SetOrderAfterpay writes the order's Afterpay fields; writing the same
+// values twice is harmless.
+func (a *Activities) SetOrderAfterpay(ctx context.Context, in OrderAfterpayInput) error {
+	err := a.Odoo.SetOrderAfterpay(ctx, in.OrderID, odoo.OrderAfterpay{OrderID: in.AfterpayOrderID, Status: in.Status, Instalments: in.Instalments})
+	if err != nil {
+		return odooFailure("write the order's Afterpay fields", err)
 	}
 	return nil
 }
@@ -283,6 +304,8 @@ type InvoicePaymentInput struct {
 	Date          time.Time   `json:"date"`
 	// Memo is the payment's memo and its idempotency key in Odoo.
 	Memo string `json:"memo"`
+	// AfterpayOrderID is written on the invoices, for finance.
+	AfterpayOrderID string `json:"afterpayOrderId"`
 }
 
 // RegisterInvoicePayment pays the invoice from the Afterpay journal
@@ -297,7 +320,14 @@ func (a *Activities) RegisterInvoicePayment(ctx context.Context, in InvoicePayme
 	if len(journals) == 1 {
 		journal = journals[0]
 	}
-	paymentID, err := a.Odoo.RegisterPayment(ctx, in.InvoiceID, odoo.PaymentSpec{Amount: in.Amount, Date: in.Date, JournalID: journal, Memo: in.Memo})
+	if in.AfterpayOrderID != "" {
+		if err := a.Odoo.SetMovesAfterpayOrderID(ctx, in.InvoiceIDs, in.AfterpayOrderID); err != nil {
+			return 0, odooFailure("write the Afterpay order on the invoices", err)
+		}
+	}
+	paymentID, err := a.Odoo.RegisterPayment(ctx, in.InvoiceID, odoo.PaymentSpec{
+		Amount: in.Amount, Date: in.Date, JournalID: journal, Memo: in.Memo, TransactionID: in.TransactionID,
+	})
 	if err != nil {
 		return 0, odooFailure("register payment", err)
 	}
@@ -305,7 +335,7 @@ func (a *Activities) RegisterInvoicePayment(ctx context.Context, in InvoicePayme
 		State: "done", Message: "Captured by Afterpay; paid on the invoice.", PaymentID: paymentID, InvoiceIDs: in.InvoiceIDs,
 	})
 	if err != nil {
-		return 0, odooFailure("link payment to transaction", err)
+		return 0, transactionFailure("link payment to transaction", in.TransactionID, err)
 	}
 	return paymentID, nil
 }

@@ -19,12 +19,23 @@ import (
 
 // fakeOdoo answers the activities' Odoo calls from memory.
 type fakeOdoo struct {
-	OdooClient // unimplemented methods panic: a test that reaches one is wrong
-	orders     map[int64]*odoo.SaleOrder
-	err        error
-	journals   []int64
-	registered odoo.PaymentSpec
-	updates    []odoo.TransactionUpdate
+	OdooClient   // unimplemented methods panic: a test that reaches one is wrong
+	orders       map[int64]*odoo.SaleOrder
+	err          error
+	journals     []int64
+	registered   odoo.PaymentSpec
+	updates      []odoo.TransactionUpdate
+	moveAfterpay map[int64]string
+}
+
+func (f *fakeOdoo) SetMovesAfterpayOrderID(_ context.Context, ids []int64, afterpayOrderID string) error {
+	if f.moveAfterpay == nil {
+		f.moveAfterpay = map[int64]string{}
+	}
+	for _, id := range ids {
+		f.moveAfterpay[id] = afterpayOrderID
+	}
+	return nil
 }
 
 func (f *fakeOdoo) ReadSaleOrder(_ context.Context, id int64) (*odoo.SaleOrder, error) {
@@ -182,10 +193,20 @@ func TestRegisterInvoicePaymentUsesTheAfterpayJournalAndLinksTheTransaction(t *t
 	day := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 	_, err := run(t, a, a.RegisterInvoicePayment, InvoicePaymentInput{
 		InvoiceID: 5, InvoiceIDs: []int64{5}, TransactionID: 9, Amount: money.MustNew(11000, "USD"), Date: day, Memo: "Afterpay 3001",
+		AfterpayOrderID: "3001",
 	})
 	require.NoError(t, err)
-	require.Equal(t, odoo.PaymentSpec{Amount: money.MustNew(11000, "USD"), Date: day, JournalID: 12, Memo: "Afterpay 3001"}, od.registered)
+	require.Equal(t, odoo.PaymentSpec{Amount: money.MustNew(11000, "USD"), Date: day, JournalID: 12, Memo: "Afterpay 3001", TransactionID: 9}, od.registered)
+	require.Equal(t, map[int64]string{5: "3001"}, od.moveAfterpay, "finance sees the Afterpay order on the invoice")
 	require.Len(t, od.updates, 1)
 	require.Equal(t, int64(31), od.updates[0].PaymentID)
 	require.Equal(t, []int64{5}, od.updates[0].InvoiceIDs)
+}
+
+func TestDeletedTransactionIsNotAMissingOrder(t *testing.T) {
+	a := &Activities{Odoo: &fakeOdoo{err: fmt.Errorf("odoo: write payment.transaction [5]: %w", odoo.ErrNotFound)}}
+	_, err := run(t, a, a.SetTransactionState, TransactionStateInput{TransactionID: 5, State: "done"})
+	require.True(t, IsErrorType(err, ErrTypeTransactionMissing), "got %v", err)
+	require.False(t, IsErrorType(err, ErrTypeOrderNotFound))
+	require.Equal(t, "the order's payment.transaction 5 was deleted in Odoo", OdooMessage(err))
 }

@@ -20,6 +20,8 @@ const (
 	ErrTypeOdooRejected        = "OdooRejected"        // a business error (fault 2) or a bug (fault 1)
 	ErrTypeOdooAccessDenied    = "OdooAccessDenied"    // credentials or permissions: an operator must act
 	ErrTypeOrderNotFound       = "OrderNotFound"
+	ErrTypeOdooRecordMissing   = "OdooRecordMissing"        // a record the product needs (provider, journal, invoice) is not in Odoo
+	ErrTypeTransactionMissing  = "TransactionMissing"       // the order's payment.transaction was deleted in Odoo
 	ErrTypeOrderCurrency       = "OrderCurrencyUnsupported" // the order's currency is not one Afterpay trades in
 )
 
@@ -94,6 +96,25 @@ func afterpayFailure(op string, err error) error {
 	return temporal.NewNonRetryableApplicationError(msg, ErrTypeAfterpayRejected, err, AfterpayRejection{ErrorCode: "client_validation", Message: err.Error()})
 }
 
+// transactionFailure classifies an error of a call on the order's
+// payment.transaction: a missing transaction was deleted by someone in Odoo,
+// which says nothing about the order itself.
+func transactionFailure(op string, txID int64, err error) error {
+	if errors.Is(err, odoo.ErrNotFound) {
+		msg := fmt.Sprintf("the order's payment.transaction %d was deleted in Odoo", txID)
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("odoo %s: %s: %v", op, msg, err), ErrTypeTransactionMissing, err, OdooRejection{Message: msg})
+	}
+	return odooFailure(op, err)
+}
+
+// orderFailure classifies an error reading the order itself.
+func orderFailure(op string, err error) error {
+	if errors.Is(err, odoo.ErrNotFound) {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("odoo %s: %v", op, err), ErrTypeOrderNotFound, err)
+	}
+	return odooFailure(op, err)
+}
+
 // odooFailure classifies an Odoo client error for Temporal's retries.
 func odooFailure(op string, err error) error {
 	msg := fmt.Sprintf("odoo %s: %v", op, err)
@@ -101,7 +122,7 @@ func odooFailure(op string, err error) error {
 	case errors.Is(err, money.ErrCurrency):
 		return temporal.NewNonRetryableApplicationError(msg, ErrTypeOrderCurrency, err, OdooRejection{Message: err.Error()})
 	case errors.Is(err, odoo.ErrNotFound):
-		return temporal.NewNonRetryableApplicationError(msg, ErrTypeOrderNotFound, err)
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeOdooRecordMissing, err, OdooRejection{Message: err.Error()})
 	case odoo.IsRetryable(err), odoo.IsProbablyApplied(err):
 		// A "probably applied" fault is retried: every write helper looks
 		// first, so the retry finds what the first attempt committed.

@@ -56,6 +56,10 @@ func (p *Payment) Run(ctx workflow.Context, in PaymentInput) (*PaymentResult, er
 	if err := workflow.SetQueryHandler(ctx, QueryCheckout, func() (CheckoutInfo, error) { return r.info, nil }); err != nil {
 		return nil, err
 	}
+	// Histories from before Odoo mirrored the payment on the order (its
+	// Afterpay fields, and the transaction and note after compensation)
+	// replay without those steps.
+	r.mirrorOnOrder = workflow.GetVersion(ctx, changeMirrorOnOrder, workflow.DefaultVersion, 1) >= 1
 	r.listenForReturns(ctx)
 	if err := workflow.UpsertTypedSearchAttributes(ctx, OdooOrderRefKey.ValueSet(in.OrderName)); err != nil {
 		return nil, err
@@ -72,7 +76,13 @@ type paymentRun struct {
 	order   *odoo.SaleOrder
 	returns []CustomerReturn
 	seen    map[CustomerReturn]bool
+	// mirrorOnOrder: see changeMirrorOnOrder.
+	mirrorOnOrder bool
 }
+
+// changeMirrorOnOrder is the workflow.GetVersion change id of the order's
+// Afterpay fields and the Odoo records kept in line after compensation.
+const changeMirrorOnOrder = "mirror-on-order"
 
 func (r *paymentRun) run(ctx workflow.Context) (*PaymentResult, error) {
 	order, result, err := r.awaitConfirmedOrder(ctx)
@@ -301,7 +311,13 @@ func (r *paymentRun) closeUnpaid(ctx workflow.Context, status Status, reason str
 	if err := r.note(ctx, string(status), "Afterpay payment not completed: "+reason+"."); err != nil {
 		return nil, err
 	}
+	r.showOnOrder(ctx, r.info.AfterpayOrderID, unpaidLabels[status], "")
 	return r.finish(ctx, status, reason), nil
+}
+
+// unpaidLabels are the order's Afterpay status for payments that took no money.
+var unpaidLabels = map[Status]string{
+	StatusDeclined: "Declined", StatusCancelled: "Cancelled by the customer", StatusExpired: "Checkout expired",
 }
 
 // record writes the captured payment into Odoo. If Odoo cannot take it, the
@@ -324,12 +340,28 @@ func (r *paymentRun) record(ctx workflow.Context, payment *activities.PaymentOut
 	if err != nil {
 		return r.compensate(ctx, payment, err)
 	}
+	r.showOnOrder(ctx, payment.OrderID, "Captured", instalmentText(payment))
 	res, err := r.invoiceAndPay(ctx, payment)
 	if err != nil {
 		return nil, err
 	}
 	res.AfterpayOrderID = payment.OrderID
 	return res, nil
+}
+
+// showOnOrder fills the order's Afterpay fields, which Odoo users see on the
+// order's Afterpay tab. They only mirror what the chatter and the
+// transaction already record, so a failure is logged, not acted on.
+func (r *paymentRun) showOnOrder(ctx workflow.Context, afterpayOrderID, status, instalments string) {
+	if r.order == nil || !r.mirrorOnOrder {
+		return
+	}
+	err := workflow.ExecuteActivity(withOdoo(ctx), act.SetOrderAfterpay, activities.OrderAfterpayInput{
+		OrderID: r.order.ID, AfterpayOrderID: afterpayOrderID, Status: status, Instalments: instalments,
+	}).Get(ctx, nil)
+	if err != nil {
+		r.logger.Warn("Writing the order's Afterpay fields failed", "error", err)
+	}
 }
 
 // invoiceAndPay invoices the order and registers the captured amount on the
@@ -351,7 +383,7 @@ func (r *paymentRun) invoiceAndPay(ctx workflow.Context, payment *activities.Pay
 	if err == nil {
 		err = workflow.ExecuteActivity(withOdoo(ctx), act.RegisterInvoicePayment, activities.InvoicePaymentInput{
 			InvoiceID: inv.OpenID, InvoiceIDs: inv.IDs, TransactionID: r.info.TransactionID,
-			Amount: payment.Amount, Date: payment.Created, Memo: "Afterpay " + payment.OrderID,
+			Amount: payment.Amount, Date: payment.Created, Memo: "Afterpay " + payment.OrderID, AfterpayOrderID: payment.OrderID,
 		}).Get(ctx, nil)
 		if err != nil {
 			reason := "the payment could not be registered on invoice " + inv.OpenName + " (" + activities.OdooMessage(err) + ")"
@@ -376,53 +408,99 @@ func (r *paymentRun) finishWithNote(ctx workflow.Context, s Status, key string, 
 
 // compensate gives a captured payment back because Odoo could not record it:
 // a reversal while Afterpay still allows one (no fee), a full refund after.
-// It runs on a disconnected context so that cancelling the workflow cannot
-// stop it half way.
+// It then brings Odoo in line with Afterpay as far as Odoo lets it: the
+// transaction cancelled, the order's Afterpay status, and a chatter note
+// saying what was given back and why. It runs on a disconnected context so
+// that cancelling the workflow cannot stop it half way.
 func (r *paymentRun) compensate(ctx workflow.Context, payment *activities.PaymentOutcome, cause error) (*PaymentResult, error) {
+	why := activities.OdooMessage(cause)
 	r.logger.Error("Odoo could not record the captured payment; returning the money", "afterpayOrder", payment.OrderID, "error", cause)
 	dctx, cancel := workflow.NewDisconnectedContext(ctx)
 	defer cancel()
 	r.setStatus(dctx, StatusCompensating)
 	actx := workflow.WithActivityOptions(dctx, compensationOptions())
-	var how string
+	var how, status string
 	var err error
 	if workflow.Now(dctx).Sub(payment.Created) < reversalWindow {
-		how = "reversed"
+		how, status = "reversed at Afterpay (no fee; the customer is not charged)", "Reversed"
 		err = workflow.ExecuteActivity(actx, act.ReversePayment, r.info.Token).Get(dctx, nil)
 	}
-	if how == "" || err != nil {
+	if status == "" || err != nil {
 		// Outside the window, or the reversal was refused (e.g. the window
 		// closed while it was retried): refund in full instead.
-		how = "refunded"
+		how, status = "refunded in full at Afterpay", "Refunded"
 		err = workflow.ExecuteActivity(actx, act.RefundPayment, activities.RefundInput{
 			OrderID: payment.OrderID, Amount: payment.Amount,
 			RequestID:         workflow.GetInfo(dctx).WorkflowExecution.ID + ":compensation-refund",
 			MerchantReference: r.in.OrderName + "-compensation",
 		}).Get(dctx, nil)
 	}
-	reason := fmt.Sprintf("Odoo could not record the captured payment (%v)", cause)
+	reason := fmt.Sprintf("Odoo could not record the captured payment (%s)", why)
 	if err != nil {
-		res := r.finish(dctx, StatusNeedsAttention, reason+fmt.Sprintf("; returning the money also failed (%v): resolve by hand", err))
+		reason += fmt.Sprintf("; returning the money also failed (%s): resolve by hand", activities.OdooMessage(err))
+		if r.mirrorOnOrder {
+			r.noteBestEffort(dctx, "compensation-failed", fmt.Sprintf(
+				"Afterpay payment %s of %s is captured, but Odoo could not record it (%s) and giving the money back at Afterpay failed (%s). "+
+					"Refund it in Afterpay's merchant portal or record it in Odoo by hand.", payment.OrderID, payment.Amount, why, activities.OdooMessage(err)))
+		}
+		res := r.finish(dctx, StatusNeedsAttention, reason)
 		res.AfterpayOrderID = payment.OrderID
 		return res, nil
 	}
-	res := r.finish(dctx, StatusCompensated, reason+"; the payment was "+how+" at Afterpay")
+	reason += "; the payment was " + how
+	if !r.mirrorOnOrder {
+		res := r.finish(dctx, StatusCompensated, reason)
+		res.AfterpayOrderID = payment.OrderID
+		return res, nil
+	}
+	r.cancelTransactionBestEffort(dctx, fmt.Sprintf("Afterpay payment %s %s: Odoo could not record it (%s).", payment.OrderID, how, why))
+	r.showOnOrder(dctx, payment.OrderID, status, "")
+	r.noteBestEffort(dctx, "compensated", fmt.Sprintf(
+		"Afterpay payment %s of %s was %s, because Odoo could not record it: %s. Nothing is owed to or by the customer for this payment.",
+		payment.OrderID, payment.Amount, how, why))
+	res := r.finish(dctx, StatusCompensated, reason)
 	res.AfterpayOrderID = payment.OrderID
 	return res, nil
 }
 
+// cancelTransactionBestEffort marks the order's transaction cancelled after
+// the money went back. Odoo may refuse it (the reason for compensating in
+// the first place, or the transaction is gone); the chatter note still says
+// what happened.
+func (r *paymentRun) cancelTransactionBestEffort(ctx workflow.Context, message string) {
+	err := workflow.ExecuteActivity(withOdoo(ctx), act.SetTransactionState, activities.TransactionStateInput{
+		TransactionID: r.info.TransactionID, State: "cancel", Message: message, ProviderReference: r.info.AfterpayOrderID,
+	}).Get(ctx, nil)
+	if err != nil {
+		r.logger.Warn("Cancelling the transaction after compensation failed", "error", err)
+	}
+}
+
+// noteBestEffort posts a chatter note and logs, rather than fails, if Odoo
+// will not take it.
+func (r *paymentRun) noteBestEffort(ctx workflow.Context, key, body string) {
+	if err := r.note(ctx, key, body); err != nil {
+		r.logger.Error("Posting a chatter note failed", "key", key, "error", err)
+	}
+}
+
 // capturedNote is the chatter note of a captured payment, with the
-// customer's instalment plan: four instalments, one every two weeks.
+// customer's instalment plan.
 func capturedNote(p *activities.PaymentOutcome) string {
+	return fmt.Sprintf("Afterpay payment captured: %s (Afterpay order %s). Instalment plan: %s.", p.Amount, p.OrderID, instalmentText(p))
+}
+
+// instalmentText is the customer's plan: four instalments, one every two
+// weeks.
+func instalmentText(p *activities.PaymentOutcome) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Afterpay payment captured: %s (Afterpay order %s). Instalment plan: ", p.Amount, p.OrderID)
 	for i, inst := range InstalmentPlan(p.Amount, p.Created) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		fmt.Fprintf(&b, "%s due %s", inst.Amount, inst.Due.UTC().Format("2006-01-02"))
 	}
-	b.WriteString(" (4 instalments, every 2 weeks).")
+	b.WriteString(" (4 instalments, every 2 weeks)")
 	return b.String()
 }
 

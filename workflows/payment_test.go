@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -28,8 +30,26 @@ func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions((&Payment{Mapper: mapping.NewMapper()}).Run, workflow.RegisterOptions{Name: PaymentWorkflowName})
 	env.RegisterActivity(&activities.Activities{})
+	// The order's Afterpay fields mirror what other steps record; tests
+	// that care read them with orderFields.
+	env.OnActivity(act.SetOrderAfterpay, mock.Anything, mock.Anything).Return(nil).Maybe()
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
+}
+
+// orderFields collects what the workflow writes in the order's Afterpay
+// fields.
+func orderFields(env *testsuite.TestWorkflowEnvironment) *[]activities.OrderAfterpayInput {
+	var got []activities.OrderAfterpayInput
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
+		if info.ActivityType.Name == "SetOrderAfterpay" {
+			var in activities.OrderAfterpayInput
+			if args.Get(&in) == nil {
+				got = append(got, in)
+			}
+		}
+	})
+	return &got
 }
 
 func input() PaymentInput {
@@ -126,6 +146,7 @@ func TestHappyPathCapturesAndRecords(t *testing.T) {
 		}
 	}).Return(nil)
 
+	fields := orderFields(env)
 	var during CheckoutInfo
 	env.RegisterDelayedCallback(func() {
 		v, err := env.QueryWorkflow(QueryCheckout)
@@ -146,6 +167,10 @@ func TestHappyPathCapturesAndRecords(t *testing.T) {
 	require.Contains(t, note.Body, "27.50 USD due")
 	require.Contains(t, note.Body, "4 instalments, every 2 weeks")
 	require.True(t, strings.Contains(note.Body, note.Marker), "the note carries its idempotency marker")
+	require.Len(t, *fields, 1)
+	require.Equal(t, "300000000001", (*fields)[0].AfterpayOrderID)
+	require.Equal(t, "Captured", (*fields)[0].Status)
+	require.Contains(t, (*fields)[0].Instalments, "27.50 USD due")
 	require.Equal(t, map[string]any{
 		"OdooOrderRef": "S00042", "AfterpayToken": testToken, "AfterpayOrderID": "300000000001", "PaymentStatus": "completed",
 	}, upserted)
@@ -287,14 +312,27 @@ func TestOdooFailureAfterCaptureReversesPayment(t *testing.T) {
 		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
 			return approved(env), nil
 		}).Once()
-	refused := temporal.NewNonRetryableApplicationError("odoo says no", activities.ErrTypeOdooRejected, errors.New("fault 2"))
-	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(refused).Once()
+	refused := temporal.NewNonRetryableApplicationError("odoo says no", activities.ErrTypeOdooRejected, errors.New("fault 2"),
+		activities.OdooRejection{FaultCode: 2, Message: "The payment provider is archived."})
+	env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "done" })).Return(refused).Once()
 	env.OnActivity(act.ReversePayment, mock.Anything, testToken).Return(nil).Once()
+	// Then Odoo is brought in line: the transaction cancelled, and a note.
+	env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool {
+		return in.State == "cancel" && strings.Contains(in.Message, "reversed at Afterpay")
+	})).Return(refused).Once()
+	var note activities.NoteInput
+	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		note = args.Get(1).(activities.NoteInput)
+	}).Return(nil).Once()
+	fields := orderFields(env)
 	signalReturn(env, time.Minute, ReturnSuccess, testToken)
 	env.ExecuteWorkflow(PaymentWorkflowName, input())
 	res := result(t, env)
 	require.Equal(t, StatusCompensated, res.Status)
-	require.Contains(t, res.Reason, "reversed at Afterpay")
+	require.Equal(t, "Odoo could not record the captured payment (The payment provider is archived.); the payment was reversed at Afterpay (no fee; the customer is not charged)", res.Reason)
+	require.Contains(t, note.Body, "Afterpay payment 300000000001 of 110.00 USD was reversed at Afterpay")
+	require.Contains(t, note.Body, "because Odoo could not record it: The payment provider is archived.")
+	require.Equal(t, []activities.OrderAfterpayInput{{OrderID: 42, AfterpayOrderID: "300000000001", Status: "Reversed"}}, *fields)
 	env.AssertActivityNumberOfCalls(t, "RefundPayment", 0)
 }
 
@@ -307,7 +345,10 @@ func TestOdooFailureAfterReversalWindowRefunds(t *testing.T) {
 		return p, nil
 	}).Once()
 	refused := temporal.NewNonRetryableApplicationError("odoo says no", activities.ErrTypeOdooRejected, nil)
-	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(refused).Once()
+	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(refused).Twice()
+	env.OnActivity(act.PostOrderNote, mock.Anything, mock.MatchedBy(func(n activities.NoteInput) bool {
+		return strings.Contains(n.Body, "was refunded in full at Afterpay")
+	})).Return(nil).Once()
 	env.OnActivity(act.RefundPayment, mock.Anything, activities.RefundInput{
 		OrderID: "300000000001", Amount: usd(11000),
 		RequestID: "default-test-workflow-id:compensation-refund", MerchantReference: "S00042-compensation",
@@ -405,4 +446,29 @@ func TestOrderInAnUnknownCurrencyIsNotPayable(t *testing.T) {
 	env.ExecuteWorkflow(PaymentWorkflowName, input())
 	require.Equal(t, StatusNotPayable, result(t, env).Status)
 	env.AssertActivityNumberOfCalls(t, "CreateCheckout", 0)
+}
+
+func TestDeletedTransactionIsCompensatedWithANote(t *testing.T) {
+	env := newEnv(t)
+	expectCheckout(env)
+	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).
+		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
+			return approved(env), nil
+		}).Once()
+	gone := temporal.NewNonRetryableApplicationError("odoo set payment.transaction done: deleted", activities.ErrTypeTransactionMissing, nil,
+		activities.OdooRejection{Message: "the order's payment.transaction 9 was deleted in Odoo"})
+	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(gone).Twice()
+	env.OnActivity(act.ReversePayment, mock.Anything, testToken).Return(nil).Once()
+	var note activities.NoteInput
+	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		note = args.Get(1).(activities.NoteInput)
+	}).Return(nil).Once()
+	signalReturn(env, time.Minute, ReturnSuccess, testToken)
+	env.ExecuteWorkflow(PaymentWorkflowName, input())
+	res := result(t, env)
+	require.Equal(t, StatusCompensated, res.Status)
+	require.Contains(t, res.Reason, "the order's payment.transaction 9 was deleted in Odoo")
+	require.NotContains(t, res.Reason, "OrderNotFound")
+	require.Contains(t, note.Body, "was reversed at Afterpay")
+	require.Contains(t, note.Body, "the order's payment.transaction 9 was deleted in Odoo")
 }
