@@ -1,6 +1,7 @@
 # Odoo ⇄ Afterpay payments. The two commands a newcomer needs:
 #   make dev    run the whole product locally (Temporal, simulators, worker, API)
 #   make test   run every test, the end-to-end test against a real Temporal dev server included
+#   make test-odoo  the end-to-end suite against a real Odoo 18 (../shared/odoo18, or ODOO_URL=… for your own)
 
 GO       ?= go
 BIN      := $(CURDIR)/bin
@@ -10,7 +11,7 @@ TEMPORAL_CLI_VERSION := v1.5.1
 
 export TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: dev demo test unit e2e vet bench fuzz build compose-config clean
+.PHONY: dev demo test test-odoo unit e2e vet bench fuzz build compose-config clean
 
 dev: $(TEMPORAL) ## run everything locally; Ctrl-C stops it
 	$(GO) run ./cmd/dev
@@ -19,6 +20,9 @@ demo: ## confirm a demo order and pay it end to end (needs `make dev` running)
 	ENV_FILE=.dev/dev.env $(GO) run ./starter demo
 
 test: vet unit e2e ## every test
+
+test-odoo: $(TEMPORAL) ## the end-to-end suite on a real Odoo 18, and the Odoo client's conformance suite
+	GO=$(GO) scripts/test-odoo
 
 vet:
 	$(GO) vet ./...

@@ -1,0 +1,402 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/odoo-afterpay/bridge/afterpay"
+	"github.com/odoo-afterpay/bridge/afterpay/sandbox"
+	"github.com/odoo-afterpay/bridge/config"
+	"github.com/odoo-afterpay/bridge/internal/app"
+	"github.com/odoo-afterpay/bridge/internal/logging"
+	"github.com/odoo-afterpay/bridge/internal/odoofault"
+	"github.com/odoo-afterpay/bridge/money"
+	"github.com/odoo-afterpay/bridge/odoo"
+	"github.com/odoo-afterpay/bridge/odoo/fakeodoo"
+	"github.com/odoo-afterpay/bridge/odoo/provision"
+	"github.com/odoo-afterpay/bridge/workflows"
+)
+
+// The Odoo the end-to-end test runs against. Without E2E_ODOO_URL it is the
+// product's fake Odoo, in process; with it, any Odoo 18 (make test-odoo
+// starts a real one). The test code is the same for both.
+const (
+	envOdooURL         = "E2E_ODOO_URL"
+	envOdooDB          = "E2E_ODOO_DB"
+	envOdooUser        = "E2E_ODOO_USERNAME"
+	envOdooPassword    = "E2E_ODOO_PASSWORD"
+	envOdooProvisioned = "E2E_ODOO_PROVISIONED" // "1": setup-odoo already ran; provisioning again must change nothing
+	// The API's listen address and public URL, and the webhook token, so
+	// that setup-odoo run before the test points Odoo's rules at this API.
+	envAPIAddr      = "E2E_API_ADDR"
+	envAPIPublicURL = "E2E_API_PUBLIC_URL"
+	envWebhookToken = "E2E_WEBHOOK_TOKEN"
+)
+
+// product is everything the test starts, with clients to look inside.
+type product struct {
+	cfg      config.Config
+	temporal client.Client
+	// odoo talks to Odoo directly, as a person in Odoo would; the product
+	// goes through odooFaults.
+	odoo       *odoo.Client
+	odooFaults *odoofault.Proxy
+	realOdoo   bool
+	afterpay   *afterpay.Client
+	apiURL     string
+	sim        *sandbox.Server
+	// run makes partners, products and orders of this run unique, so that
+	// the test can run again on the same database.
+	run string
+}
+
+func temporalCLI(t testing.TB) string {
+	t.Helper()
+	path := os.Getenv("TEMPORAL_CLI")
+	if path == "" {
+		path = filepath.Join("..", "bin", "temporal")
+	}
+	abs, err := filepath.Abs(path)
+	require.NoError(t, err)
+	_, err = os.Stat(abs)
+	require.NoError(t, err, "the Temporal CLI is missing: run `make test` (it installs it into ./bin) or set TEMPORAL_CLI")
+	return abs
+}
+
+// odooTarget is the Odoo under test.
+type odooTarget struct {
+	url, db, user, password string
+	real                    bool
+}
+
+func odooUnderTest(t testing.TB, logger *slog.Logger) odooTarget {
+	t.Helper()
+	if url := os.Getenv(envOdooURL); url != "" {
+		target := odooTarget{url: url, db: os.Getenv(envOdooDB), user: os.Getenv(envOdooUser), password: os.Getenv(envOdooPassword), real: true}
+		require.True(t, target.db != "" && target.user != "" && target.password != "",
+			"%s is set: %s, %s and %s are needed too", envOdooURL, envOdooDB, envOdooUser, envOdooPassword)
+		return target
+	}
+	fake, err := fakeodoo.NewDemo(fakeodoo.Options{
+		Database: "e2e", Users: []fakeodoo.User{{Login: "admin", Password: "e2e-odoo-key", UID: 2}}, Logger: logger,
+	})
+	require.NoError(t, err)
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	return odooTarget{url: srv.URL, db: "e2e", user: "admin", password: "e2e-odoo-key"}
+}
+
+func envOr(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func startProduct(t testing.TB) *product {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	logger := logging.New(os.Stderr, logging.FormatText, slog.LevelWarn)
+
+	attrs := make([]temporal.SearchAttributeUpdate, 0, 4)
+	for _, key := range workflows.SearchAttributes() {
+		attrs = append(attrs, key.(temporal.SearchAttributeKeyKeyword).ValueSet(""))
+	}
+	dev, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath:     temporalCLI(t),
+		ClientOptions:    &client.Options{Logger: logging.TemporalLogger(logger)},
+		SearchAttributes: temporal.NewSearchAttributes(attrs...),
+		LogLevel:         "error",
+		ExtraArgs:        []string{"--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=true"},
+	})
+	require.NoError(t, err, "start the real Temporal dev server")
+	t.Cleanup(func() { _ = dev.Stop() })
+	version, err := dev.Client().WorkflowService().GetSystemInfo(ctx, &workflowservice.GetSystemInfoRequest{})
+	require.NoError(t, err)
+	t.Logf("real Temporal dev server %s (server %s) at %s", temporalCLI(t), version.GetServerVersion(), dev.FrontendHostPort())
+
+	sim, err := sandbox.New(sandbox.Options{
+		MerchantID: "100101", SecretKey: "e2e-secret", Currency: "USD", CountryPath: "us",
+		MinimumAmount: money.MustNew(100, "USD"), MaximumAmount: money.MustNew(1000000, "USD"), Logger: logger,
+		ReversalDelay: 200 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(simSrv.Close)
+	require.NoError(t, sim.SetPublicURL(simSrv.URL))
+
+	target := odooUnderTest(t, logger)
+	faults, err := odoofault.New(target.url)
+	require.NoError(t, err)
+	faultSrv := httptest.NewServer(faults)
+	t.Cleanup(faultSrv.Close)
+
+	apiLn, err := net.Listen("tcp", envOr(envAPIAddr, "127.0.0.1:0"))
+	require.NoError(t, err)
+	apiURL := envOr(envAPIPublicURL, "http://"+apiLn.Addr().String())
+
+	cfg, err := config.Load(config.MapLookup(map[string]string{
+		"TEMPORAL_ADDRESS": dev.FrontendHostPort(), "TEMPORAL_TASK_QUEUE": "e2e-payments",
+		"ODOO_URL": faultSrv.URL, "ODOO_DB": target.db, "ODOO_USERNAME": target.user, "ODOO_PASSWORD": target.password,
+		"AFTERPAY_MERCHANT_ID": "100101", "AFTERPAY_SECRET_KEY": "e2e-secret", "AFTERPAY_BASE_URL": simSrv.URL,
+		"API_PUBLIC_URL": apiURL, "ODOO_WEBHOOK_TOKEN": envOr(envWebhookToken, "e2e-webhook-token-0123456789"),
+		"ORDER_CONFIRMATION_TIMEOUT": "20s",
+	}))
+	require.NoError(t, err)
+
+	direct := cfg
+	direct.Odoo.URL = target.url
+	od, err := app.NewOdooClient(direct, logger)
+	require.NoError(t, err)
+	serverVersion, err := od.Version(ctx)
+	require.NoError(t, err)
+	if target.real {
+		t.Logf("real Odoo %s (%s) server at %s, database %s", serverVersion.ServerVersion, serverVersion.ReleaseLevel, target.url, target.db)
+	} else {
+		t.Logf("fake Odoo (answering as %s) at %s", serverVersion.ServerVersion, target.url)
+	}
+	report, err := provision.Run(ctx, od, provision.Options{APIBaseURL: apiURL, WebhookToken: cfg.API.WebhookToken.Reveal()})
+	require.NoError(t, err, "provision Odoo")
+	t.Logf("provisioned Odoo:\n%s", report)
+	if os.Getenv(envOdooProvisioned) == "1" {
+		require.False(t, report.Changed(), "setup-odoo already ran on this database; provisioning again must change nothing:\n%s", report)
+	}
+
+	ap, err := app.NewAfterpayClient(cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+
+	done := make(chan struct{}, 2)
+	go func() { _ = app.RunWorker(ctx, cfg, dev.Client(), logger); done <- struct{}{} }()
+	go func() {
+		_ = app.ServeListener(ctx, apiLn, app.APIHandler(cfg, dev.Client(), logger), nil)
+		done <- struct{}{}
+	}()
+	t.Cleanup(func() { cancel(); <-done; <-done })
+
+	return &product{
+		cfg: cfg, temporal: dev.Client(), odoo: od, odooFaults: faults, realOdoo: target.real,
+		afterpay: ap, apiURL: apiURL, sim: sim, run: fmt.Sprintf("%x", time.Now().UnixNano()),
+	}
+}
+
+var seq atomic.Int64
+
+// customer creates a US customer of this run; without an email address
+// Afterpay cannot take the order.
+func (p *product) customer(t testing.TB, withEmail bool) int64 {
+	t.Helper()
+	ctx := context.Background()
+	us, err := p.odoo.Search(ctx, "res.country", []any{[]any{"code", "=", "US"}}, &odoo.SearchOptions{Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, us, 1)
+	ca, err := p.odoo.Search(ctx, "res.country.state", []any{[]any{"code", "=", "CA"}, []any{"country_id", "=", us[0]}}, &odoo.SearchOptions{Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, ca, 1)
+	n := seq.Add(1)
+	vals := map[string]any{
+		"name": fmt.Sprintf("Afterpay E2E Customer %s-%d", p.run, n), "street": "500 Market St", "city": "San Francisco",
+		"zip": "94105", "state_id": ca[0], "country_id": us[0], "phone": "+1 415 555 0100",
+	}
+	if withEmail {
+		vals["email"] = fmt.Sprintf("e2e.%s.%d@example.com", p.run, n)
+	}
+	id, err := p.odoo.Create(ctx, "res.partner", vals, nil)
+	require.NoError(t, err)
+	return id
+}
+
+// product returns this run's product with the invoicing policy given
+// ("order" or "delivery"), creating it on first use.
+func (p *product) product(t testing.TB, policy string, price money.Money) int64 {
+	t.Helper()
+	ctx := context.Background()
+	code := fmt.Sprintf("AFTERPAY-E2E-%s-%s-%d", p.run, policy, price.Minor)
+	ids, err := p.odoo.Search(ctx, "product.product", []any{[]any{"default_code", "=", code}}, &odoo.SearchOptions{Limit: 1})
+	require.NoError(t, err)
+	if len(ids) == 1 {
+		return ids[0]
+	}
+	id, err := p.odoo.Create(ctx, "product.product", map[string]any{
+		"name": "Afterpay E2E " + policy + " product", "default_code": code, "type": "consu", "sale_ok": true,
+		"invoice_policy": policy, "list_price": price.Amount(),
+	}, nil)
+	require.NoError(t, err)
+	return id
+}
+
+// orderLine is one product line of a test order.
+type orderLine struct {
+	policy   string
+	price    money.Money
+	quantity int64
+}
+
+// quotation creates a quotation for a new customer of this run and returns
+// its id and name.
+func (p *product) quotation(t testing.TB, withEmail bool, lines ...orderLine) (int64, string) {
+	t.Helper()
+	draft := odoo.SaleOrderDraft{PartnerID: p.customer(t, withEmail)}
+	for _, l := range lines {
+		price := l.price
+		draft.Lines = append(draft.Lines, odoo.SaleOrderDraftLine{ProductID: p.product(t, l.policy, l.price), Quantity: l.quantity, PriceUnit: &price})
+	}
+	id, err := p.odoo.CreateSaleOrder(context.Background(), draft)
+	require.NoError(t, err)
+	order, err := p.odoo.ReadSaleOrder(context.Background(), id)
+	require.NoError(t, err)
+	return id, order.Name
+}
+
+// confirm confirms the order in Odoo as a salesperson would; Odoo's
+// automation rule then posts the webhook to the API.
+func (p *product) confirm(t testing.TB, orderID int64) {
+	t.Helper()
+	require.NoError(t, p.odoo.ConfirmSaleOrder(context.Background(), orderID))
+}
+
+func (p *product) workflowID(order string) string {
+	return workflows.PaymentWorkflowID(p.cfg.Odoo.Database, order)
+}
+
+// checkoutInfo asks the order's workflow where the payment stands.
+func (p *product) checkoutInfo(t testing.TB, order string) workflows.CheckoutInfo {
+	t.Helper()
+	val, err := p.temporal.QueryWorkflow(context.Background(), p.workflowID(order), "", workflows.QueryCheckout)
+	require.NoError(t, err)
+	var info workflows.CheckoutInfo
+	require.NoError(t, val.Get(&info))
+	return info
+}
+
+// waitCheckout waits until the order's workflow offers a checkout URL.
+func (p *product) waitCheckout(t testing.TB, order string) workflows.CheckoutInfo {
+	t.Helper()
+	var info workflows.CheckoutInfo
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		val, err := p.temporal.QueryWorkflow(context.Background(), p.workflowID(order), "", workflows.QueryCheckout)
+		require.NoError(c, err)
+		require.NoError(c, val.Get(&info))
+		require.NotEmpty(c, info.RedirectCheckoutURL)
+	}, 30*time.Second, 100*time.Millisecond, "the order %s never got a checkout URL", order)
+	return info
+}
+
+func (p *product) result(t testing.TB, order string) workflows.PaymentResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var res workflows.PaymentResult
+	require.NoError(t, p.temporal.GetWorkflow(ctx, p.workflowID(order), "").Get(ctx, &res))
+	return res
+}
+
+// transaction reads the order's Afterpay payment.transaction back.
+func (p *product) transaction(t testing.TB, order string) odoo.Record {
+	t.Helper()
+	recs, err := p.odoo.SearchRead(context.Background(), "payment.transaction",
+		[]any{[]any{"reference", "=", order + "-AFTERPAY"}},
+		[]string{"state", "provider_reference", "amount", "sale_order_ids", "is_post_processed", "state_message", "payment_id", "invoice_ids"}, nil)
+	require.NoError(t, err)
+	require.Len(t, recs, 1, "exactly one payment.transaction for %s", order)
+	return recs[0]
+}
+
+// chatter returns the bodies of the order's messages, newest first.
+func (p *product) chatter(t testing.TB, orderID int64) string {
+	t.Helper()
+	recs, err := p.odoo.SearchRead(context.Background(), "mail.message",
+		[]any{[]any{"model", "=", "sale.order"}, []any{"res_id", "=", orderID}}, []string{"body"}, nil)
+	require.NoError(t, err)
+	var bodies []string
+	for _, r := range recs {
+		bodies = append(bodies, fmt.Sprint(r["body"]))
+	}
+	return strings.Join(bodies, "\n")
+}
+
+// afterpayNet is what Afterpay holds of the customer's money for a token:
+// captured less refunded, zero once reversed.
+func (p *product) afterpayNet(t testing.TB, token string) money.Money {
+	t.Helper()
+	payment, err := p.afterpay.GetPaymentByToken(context.Background(), token)
+	if afterpay.IsNotFound(err) {
+		return money.Money{Currency: "USD"}
+	}
+	require.NoError(t, err)
+	net := money.Money{Currency: payment.OriginalAmount.Currency}
+	if payment.PaymentState == "REVERSED" {
+		return net
+	}
+	for _, ev := range payment.Events {
+		if ev.Type == afterpay.EventCaptured {
+			net.Minor += ev.Amount.Minor
+		}
+	}
+	for _, r := range payment.Refunds {
+		net.Minor -= r.Amount.Minor
+	}
+	return net
+}
+
+// odooPaid is what Odoo shows the customer paid through Afterpay for an
+// Afterpay order: payments in the Afterpay journal whose memo names it,
+// inbound less outbound.
+func (p *product) odooPaid(t testing.TB, afterpayOrderID string) money.Money {
+	t.Helper()
+	paid := money.Money{Currency: "USD"}
+	if afterpayOrderID == "" {
+		return paid
+	}
+	recs, err := p.odoo.SearchRead(context.Background(), "account.payment",
+		[]any{[]any{"memo", "ilike", afterpayOrderID}, []any{"journal_id.code", "=", provision.DefaultJournalCode}, []any{"state", "not in", []any{"draft", "canceled", "rejected"}}},
+		[]string{"amount", "payment_type"}, nil)
+	require.NoError(t, err)
+	for _, r := range recs {
+		amount, err := r.Money("amount", "USD")
+		require.NoError(t, err)
+		if s, _ := r.String("payment_type"); s == "outbound" {
+			amount.Minor = -amount.Minor
+		}
+		paid.Minor += amount.Minor
+	}
+	return paid
+}
+
+// requireMoneyAddsUp checks the product's invariant for one order: what
+// Afterpay holds of the customer's money (captured less refunded, nothing
+// once reversed) equals what Odoo shows paid. Afterpay reverses
+// asynchronously, so it waits a little for both sides to settle.
+func (p *product) requireMoneyAddsUp(t testing.TB, token, afterpayOrderID string) {
+	t.Helper()
+	var held, paid money.Money
+	require.Eventually(t, func() bool {
+		held, paid = p.afterpayNet(t, token), p.odooPaid(t, afterpayOrderID)
+		return held.Minor == paid.Minor
+	}, 15*time.Second, 100*time.Millisecond, "Afterpay holds %s, Odoo shows %s paid", &held, &paid)
+}
+
+// requireChatterSays checks that the order's chatter holds each of words.
+func (p *product) requireChatterSays(t testing.TB, orderID int64, words ...string) {
+	t.Helper()
+	notes := p.chatter(t, orderID)
+	for _, w := range words {
+		require.Contains(t, notes, w, "the order's chatter")
+	}
+}
