@@ -61,6 +61,9 @@ func (p *Payment) Run(ctx workflow.Context, in PaymentInput) (*PaymentResult, er
 	// replay without those steps.
 	r.mirrorOnOrder = workflow.GetVersion(ctx, changeMirrorOnOrder, workflow.DefaultVersion, 1) >= 1
 	r.listenForReturns(ctx)
+	if err := r.handleReturnUpdates(ctx); err != nil {
+		return nil, err
+	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, OdooOrderRefKey.ValueSet(in.OrderName)); err != nil {
 		return nil, err
 	}
@@ -201,14 +204,72 @@ func (r *paymentRun) listenForReturns(ctx workflow.Context) {
 			if !ch.Receive(ctx, &ret) {
 				return
 			}
-			if r.seen[ret] {
-				r.logger.Info("Duplicate customer return ignored", "status", ret.Status)
-				continue
-			}
-			r.seen[ret] = true
-			r.returns = append(r.returns, ret)
+			r.queueReturn(ret)
 		}
 	})
+}
+
+// queueReturn queues a customer return unless the same one is queued or
+// was handled already.
+func (r *paymentRun) queueReturn(ret CustomerReturn) {
+	if r.seen[ret] {
+		r.logger.Info("Duplicate customer return ignored", "status", ret.Status)
+		return
+	}
+	r.seen[ret] = true
+	r.returns = append(r.returns, ret)
+}
+
+// returnAnswerWait bounds how long the customer-return update waits for the
+// payment's outcome before it answers "pending".
+const returnAnswerWait = 10 * time.Second
+
+// handleReturnUpdates registers the customer-return update: the validator
+// turns away a return for any other checkout (nothing is written to
+// history), and the handler queues it like the signal, then answers the
+// payment's outcome once there is one, or "pending".
+func (r *paymentRun) handleReturnUpdates(ctx workflow.Context) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateCustomerReturn,
+		func(ctx workflow.Context, ret CustomerReturn) (ReturnOutcome, error) {
+			r.queueReturn(ret)
+			_, err := workflow.AwaitWithTimeout(ctx, returnAnswerWait, func() bool { return r.outcome().Outcome != OutcomePending })
+			return r.outcome(), err
+		},
+		workflow.UpdateHandlerOptions{
+			Validator: func(ret CustomerReturn) error {
+				if ret.Status != ReturnSuccess && ret.Status != ReturnCancelled {
+					return fmt.Errorf("return status %q is neither %s nor %s", ret.Status, ReturnSuccess, ReturnCancelled)
+				}
+				if r.info.Token == "" || ret.OrderToken != r.info.Token {
+					return errors.New("not this payment's checkout token")
+				}
+				return nil
+			},
+			Description: "The customer's return from Afterpay's checkout page ({status, orderToken}); answers the payment's outcome.",
+		})
+}
+
+// outcome is what the customer's return page shows for where the payment
+// stands.
+func (r *paymentRun) outcome() ReturnOutcome {
+	out := ReturnOutcome{OrderName: r.in.OrderName, Amount: r.info.Amount, Outcome: OutcomePending}
+	switch r.info.Status {
+	case StatusRecording, StatusCompleted:
+		out.Outcome = OutcomePaid
+	case StatusNeedsAttention:
+		if r.info.AfterpayOrderID != "" {
+			out.Outcome = OutcomePaid // captured; the shop finishes its books
+		}
+	case StatusDeclined:
+		out.Outcome = OutcomeDeclined
+	case StatusCancelled:
+		out.Outcome = OutcomeCancelled
+	case StatusExpired:
+		out.Outcome = OutcomeExpired
+	case StatusCompensating, StatusCompensated:
+		out.Outcome = OutcomeNotCompleted
+	}
+	return out
 }
 
 // nextReturn waits for a customer return that belongs to this checkout, or

@@ -472,3 +472,45 @@ func TestDeletedTransactionIsCompensatedWithANote(t *testing.T) {
 	require.Contains(t, note.Body, "was reversed at Afterpay")
 	require.Contains(t, note.Body, "the order's payment.transaction 9 was deleted in Odoo")
 }
+
+// updateCallbacks records the answer of an update in the testsuite.
+type updateCallbacks struct {
+	rejected error
+	outcome  *ReturnOutcome
+	err      error
+}
+
+func (u *updateCallbacks) Accept()          {}
+func (u *updateCallbacks) Reject(err error) { u.rejected = err }
+func (u *updateCallbacks) Complete(success any, err error) {
+	if o, ok := success.(ReturnOutcome); ok {
+		u.outcome = &o
+	}
+	u.err = err
+}
+
+func TestCustomerReturnUpdateAnswersTheOutcomeAndRefusesOtherTokens(t *testing.T) {
+	env := newEnv(t)
+	expectCheckout(env)
+	expectAccounting(env)
+	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).
+		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
+			return approved(env), nil
+		}).Once()
+	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Return(nil).Once()
+	forged, genuine := &updateCallbacks{}, &updateCallbacks{}
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(UpdateCustomerReturn, "forged", forged, CustomerReturn{Status: ReturnCancelled, OrderToken: "002.someoneelse"})
+		env.UpdateWorkflow(UpdateCustomerReturn, "genuine", genuine, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken})
+	}, time.Minute)
+	env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, result(t, env).Status)
+	require.ErrorContains(t, forged.rejected, "not this payment's checkout token")
+	require.NoError(t, genuine.rejected)
+	require.NoError(t, genuine.err)
+	require.NotNil(t, genuine.outcome)
+	require.Equal(t, ReturnOutcome{Outcome: OutcomePaid, OrderName: "S00042", Amount: ptr(usd(11000))}, *genuine.outcome)
+}
+
+func ptr[T any](v T) *T { return &v }

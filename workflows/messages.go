@@ -1,0 +1,92 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/odoo-afterpay/bridge/money"
+)
+
+// Messages the API (and operators) send to a payment workflow besides
+// SignalCustomerReturn and QueryCheckout (types.go).
+const (
+	// UpdateCustomerReturn is how the API hands over the customer's return
+	// from Afterpay's checkout page. Its validator rejects a token that is
+	// not this payment's (nothing is written to history), and its handler
+	// answers the payment's outcome (ReturnOutcome), waiting briefly for the
+	// capture. The update ID should be derived from the token and status so
+	// that a reload gets the first answer.
+	UpdateCustomerReturn = "customer-returned"
+	// SignalAfterpayEvent carries an event Afterpay reported about the
+	// payment (a verified payment-event or dispute webhook). Events are
+	// deduplicated by AfterpayEvent.ID inside the workflow.
+	SignalAfterpayEvent = "afterpay-event"
+)
+
+// ReturnOutcomeKind is what the customer's return page says happened.
+type ReturnOutcomeKind string
+
+// The outcomes a return page shows.
+const (
+	OutcomePaid         ReturnOutcomeKind = "paid"          // captured (immediate) and recorded, or being recorded
+	OutcomeAuthorised   ReturnOutcomeKind = "authorised"    // approved; captured when the order ships (deferred)
+	OutcomeDeclined     ReturnOutcomeKind = "declined"      // Afterpay declined the payment
+	OutcomeCancelled    ReturnOutcomeKind = "cancelled"     // the customer left Afterpay; the checkout stays open until it expires
+	OutcomeExpired      ReturnOutcomeKind = "expired"       // the checkout expired unused
+	OutcomeNotCompleted ReturnOutcomeKind = "not_completed" // approved, but the shop could not complete it: the money was given back
+	OutcomePending      ReturnOutcomeKind = "pending"       // still being confirmed: show a page that refreshes itself
+)
+
+// ReturnOutcome answers UpdateCustomerReturn. It carries nothing personal.
+type ReturnOutcome struct {
+	Outcome   ReturnOutcomeKind `json:"outcome"`
+	OrderName string            `json:"orderName"`
+	Amount    *money.Money      `json:"amount,omitempty"`
+}
+
+// AfterpayEventKind is the kind of an AfterpayEvent.
+type AfterpayEventKind string
+
+// The kinds of AfterpayEvent.
+const (
+	// Payment events, from relays and the simulator (never from Afterpay
+	// itself; the workflow also polls, so it never depends on them).
+	EventCaptureCompleted AfterpayEventKind = "payment.capture_completed"
+	EventRefundSettled    AfterpayEventKind = "payment.refund_settled"
+	EventAuthVoided       AfterpayEventKind = "payment.auth_voided"
+	// EventDispute is a dispute opened or updated, fetched from
+	// GET /v2/disputes/{id} after Afterpay's signed dispute webhook.
+	EventDispute AfterpayEventKind = "dispute"
+)
+
+// AfterpayEvent is the payload of SignalAfterpayEvent.
+type AfterpayEvent struct {
+	// ID is unique per event: a payment event's eventId, or for disputes
+	// "dispute:" + the webhook's webhook_event_id. The workflow applies each
+	// ID at most once.
+	ID   string            `json:"id"`
+	Kind AfterpayEventKind `json:"kind"`
+	// OrderID is the Afterpay order id (payment events' paymentId).
+	OrderID string `json:"orderId,omitempty"`
+	// Token is the checkout token the payment was made with.
+	Token string `json:"token,omitempty"`
+	// Amount is the captured, refunded or voided amount (payment events).
+	Amount *money.Money `json:"amount,omitempty"`
+	// RefundID is Afterpay's refund id (refund events).
+	RefundID string `json:"refundId,omitempty"`
+	// Dispute is set for EventDispute.
+	Dispute *Dispute `json:"dispute,omitempty"`
+	// At is when the event happened at Afterpay.
+	At time.Time `json:"at"`
+}
+
+// Dispute is what the workflow keeps of an Afterpay dispute.
+type Dispute struct {
+	ID     string `json:"id"`
+	Status string `json:"status"` // needs_response, under_review, won, lost, merchant_refunded, merchant_voided
+	Reason string `json:"reason"`
+	// Amount is the disputed amount.
+	Amount        money.Money `json:"amount"`
+	ResponseDueBy time.Time   `json:"responseDueBy,omitzero"`
+	Open          bool        `json:"open"`
+	ClosingReason string      `json:"closingReason,omitempty"`
+}
