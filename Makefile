@@ -11,7 +11,7 @@ TEMPORAL_CLI_VERSION := v1.5.1
 
 export TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: dev demo test test-odoo unit e2e vet bench fuzz build compose-config clean
+.PHONY: dev demo test test-odoo unit e2e vet bench fuzz build compose-config clean histories
 
 dev: $(TEMPORAL) ## run everything locally; Ctrl-C stops it
 	$(GO) run ./cmd/dev
@@ -33,6 +33,10 @@ unit:
 
 e2e: $(TEMPORAL) ## the end-to-end test: starts a real Temporal dev server on a free port
 	$(GO) test -count=1 -v -timeout 10m ./e2e/
+
+histories: $(TEMPORAL) ## record the replay test's histories anew from the end-to-end suite (after a change that may not replay)
+	rm -f workflows/testdata/*.json
+	E2E_RECORD_HISTORIES=$(CURDIR)/workflows/testdata $(GO) test -count=1 -run TestEndToEnd ./e2e/
 
 bench: $(TEMPORAL) ## speed and memory benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -5,9 +5,14 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/odoo-afterpay/bridge/afterpay"
+	"github.com/odoo-afterpay/bridge/mapping"
 	"github.com/odoo-afterpay/bridge/money"
 	"github.com/odoo-afterpay/bridge/odoo"
 	"github.com/odoo-afterpay/bridge/odoo/provision"
@@ -25,7 +30,7 @@ type AfterpayClient interface {
 // OdooClient is the part of *odoo.Client the activities use.
 type OdooClient interface {
 	ReadSaleOrder(ctx context.Context, id int64) (*odoo.SaleOrder, error)
-	FindSaleOrderByName(ctx context.Context, name string) (*odoo.SaleOrder, error)
+	ReadOrderHeader(ctx context.Context, id int64, name string) (*odoo.OrderHeader, error)
 	FindAfterpayProvider(ctx context.Context) (providerID, methodID int64, err error)
 	EnsureTransaction(ctx context.Context, spec odoo.TransactionSpec) (int64, error)
 	SetTransactionState(ctx context.Context, txID int64, update odoo.TransactionUpdate) error
@@ -40,35 +45,39 @@ type OdooClient interface {
 }
 
 // Activities are registered with the worker; the workflow calls them by
-// method value.
+// method value. Their inputs and outputs are their own types, so that
+// workflow histories depend on neither client's structs, and they carry no
+// customer's personal data: the order is read, mapped and sent to Afterpay
+// inside CreateCheckout.
 type Activities struct {
 	Afterpay AfterpayClient
 	Odoo     OdooClient
+	Mapper   *mapping.Mapper
 }
 
-// ReadOrderInput names the order to read: by id when known, else by name.
+// ReadOrderInput names the order to read: by name, with its id as a hint
+// when the caller knew it.
 type ReadOrderInput struct {
 	ID   int64  `json:"id,omitempty"`
 	Name string `json:"name"`
 }
 
-// ReadOrder reads a sale order with its lines and addresses.
-func (a *Activities) ReadOrder(ctx context.Context, in ReadOrderInput) (*odoo.SaleOrder, error) {
-	if in.ID > 0 {
-		order, err := a.Odoo.ReadSaleOrder(ctx, in.ID)
-		// The id is only a hint from a webhook; the name is authoritative.
-		if err == nil && order.Name == in.Name {
-			return order, nil
-		}
-		if err != nil && !errors.Is(err, odoo.ErrNotFound) {
-			return nil, orderFailure("read sale.order", err)
-		}
-	}
-	order, err := a.Odoo.FindSaleOrderByName(ctx, in.Name)
+// OrderState is where an order stands, without the customer's details.
+type OrderState struct {
+	ID        int64       `json:"id"`
+	Name      string      `json:"name"`
+	State     string      `json:"state"` // draft, sent, sale or cancel
+	Total     money.Money `json:"total"`
+	PartnerID int64       `json:"partnerId"`
+}
+
+// ReadOrderState reads where the order stands, in one call.
+func (a *Activities) ReadOrderState(ctx context.Context, in ReadOrderInput) (*OrderState, error) {
+	h, err := a.Odoo.ReadOrderHeader(ctx, in.ID, in.Name)
 	if err != nil {
-		return nil, orderFailure("find sale.order "+in.Name, err)
+		return nil, orderFailure("read sale.order "+in.Name, err)
 	}
-	return order, nil
+	return &OrderState{ID: h.ID, Name: h.Name, State: h.State, Total: h.AmountTotal, PartnerID: h.PartnerID}, nil
 }
 
 // NoteInput is a chatter note on a sale order. Marker makes it idempotent.
@@ -154,21 +163,53 @@ func (a *Activities) SetOrderAfterpay(ctx context.Context, in OrderAfterpayInput
 	return nil
 }
 
-// CheckoutCreated is what the workflow keeps of a new Afterpay checkout.
-type CheckoutCreated struct {
-	Token               string    `json:"token"`
-	Expires             time.Time `json:"expires"`
-	RedirectCheckoutURL string    `json:"redirectCheckoutUrl"`
+// CheckoutInput asks for an Afterpay checkout for an order.
+type CheckoutInput struct {
+	OrderID   int64  `json:"orderId"`
+	OrderName string `json:"orderName"`
+	// ReturnURL is where Afterpay sends the customer back (confirm and
+	// cancel alike).
+	ReturnURL string `json:"returnUrl"`
 }
 
-// CreateCheckout creates an Afterpay checkout. It moves no money, so a retry
-// that creates a second token is harmless: the unused one expires.
-func (a *Activities) CreateCheckout(ctx context.Context, req *afterpay.CheckoutRequest) (*CheckoutCreated, error) {
+// CheckoutCreated is what the workflow keeps of a new Afterpay checkout, or
+// why the order cannot have one.
+type CheckoutCreated struct {
+	// NotPayable lists why the order cannot be paid with Afterpay, in words
+	// the merchant's staff can act on; nothing was sent to Afterpay.
+	NotPayable          []string    `json:"notPayable,omitempty"`
+	Token               string      `json:"token,omitempty"`
+	Expires             time.Time   `json:"expires,omitzero"`
+	RedirectCheckoutURL string      `json:"redirectCheckoutUrl,omitempty"`
+	Amount              money.Money `json:"amount"`
+}
+
+// CreateCheckout reads the whole order, maps and validates it, and creates
+// the Afterpay checkout. The customer's details go from Odoo to Afterpay
+// without passing through the workflow's history. It moves no money, so a
+// retry that creates a second token is harmless: the unused one expires.
+func (a *Activities) CreateCheckout(ctx context.Context, in CheckoutInput) (*CheckoutCreated, error) {
+	order, err := a.Odoo.ReadSaleOrder(ctx, in.OrderID)
+	if err != nil {
+		return nil, orderFailure("read sale.order "+in.OrderName, err)
+	}
+	if order.Name != in.OrderName {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("sale.order %d is %s, not %s", in.OrderID, order.Name, in.OrderName), ErrTypeOrderNotFound, nil)
+	}
+	req, err := a.Mapper.Checkout(order, mapping.Settings{RedirectConfirmURL: in.ReturnURL, RedirectCancelURL: in.ReturnURL})
+	var notPayable *mapping.NotPayableError
+	if errors.As(err, &notPayable) {
+		return &CheckoutCreated{NotPayable: notPayable.Reasons, Amount: order.AmountTotal}, nil
+	}
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("map the order: "+err.Error(), ErrTypeMappingFailed, err)
+	}
 	c, err := a.Afterpay.CreateCheckout(ctx, req)
 	if err != nil {
 		return nil, afterpayFailure("create checkout", err)
 	}
-	return &CheckoutCreated{Token: c.Token, Expires: c.Expires, RedirectCheckoutURL: c.RedirectCheckoutURL}, nil
+	return &CheckoutCreated{Token: c.Token, Expires: c.Expires, RedirectCheckoutURL: c.RedirectCheckoutURL, Amount: req.Amount}, nil
 }
 
 // PaymentOutcome is what the workflow keeps of an Afterpay payment.
@@ -225,7 +266,12 @@ func (a *Activities) LookupPayment(ctx context.Context, token string) (*PaymentL
 // ReversePayment reverses a payment by its token (within 10 minutes of
 // the order's creation): no fee, nothing in settlement.
 func (a *Activities) ReversePayment(ctx context.Context, token string) error {
-	if err := a.Afterpay.ReversePaymentByToken(ctx, token); err != nil {
+	err := a.Afterpay.ReversePaymentByToken(ctx, token)
+	if err != nil && afterpay.HasCode(err, afterpay.CodePreconditionFailed) && strings.Contains(err.Error(), "previously processed") {
+		// A retry after the first reversal's answer was lost.
+		return nil
+	}
+	if err != nil {
 		return afterpayFailure("reverse payment", err)
 	}
 	return nil

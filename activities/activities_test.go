@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/odoo-afterpay/bridge/afterpay"
+	"github.com/odoo-afterpay/bridge/mapping"
 	"github.com/odoo-afterpay/bridge/money"
 	"github.com/odoo-afterpay/bridge/odoo"
 )
@@ -45,13 +46,13 @@ func (f *fakeOdoo) ReadSaleOrder(_ context.Context, id int64) (*odoo.SaleOrder, 
 	return nil, fmt.Errorf("odoo: read sale.order %d: %w", id, odoo.ErrNotFound)
 }
 
-func (f *fakeOdoo) FindSaleOrderByName(_ context.Context, name string) (*odoo.SaleOrder, error) {
+func (f *fakeOdoo) ReadOrderHeader(_ context.Context, _ int64, name string) (*odoo.OrderHeader, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
 	for _, o := range f.orders {
 		if o.Name == name {
-			return o, nil
+			return &odoo.OrderHeader{ID: o.ID, Name: o.Name, State: o.State, Currency: o.Currency, AmountTotal: o.AmountTotal, PartnerID: o.Partner.ID}, nil
 		}
 	}
 	return nil, odoo.ErrNotFound
@@ -74,8 +75,15 @@ func (f *fakeOdoo) SetTransactionState(_ context.Context, _ int64, u odoo.Transa
 // fakeAfterpay answers capture and look-up with canned results.
 type fakeAfterpay struct {
 	AfterpayClient
-	payment *afterpay.Payment
-	err     error
+	payment         *afterpay.Payment
+	err             error
+	checkout        *afterpay.Checkout
+	checkoutRequest *afterpay.CheckoutRequest
+}
+
+func (f *fakeAfterpay) CreateCheckout(_ context.Context, req *afterpay.CheckoutRequest) (*afterpay.Checkout, error) {
+	f.checkoutRequest = req
+	return f.checkout, f.err
 }
 
 func (f *fakeAfterpay) CapturePayment(context.Context, *afterpay.CaptureRequest) (*afterpay.Payment, error) {
@@ -98,14 +106,54 @@ func run(t *testing.T, a *Activities, fn any, args ...any) (any, error) {
 	return val, nil
 }
 
-func TestReadOrderPrefersTheNameOverAStaleIDHint(t *testing.T) {
-	o := &odoo.SaleOrder{ID: 7, Name: "S00007", State: "sale"}
-	a := &Activities{Odoo: &fakeOdoo{orders: map[int64]*odoo.SaleOrder{3: {ID: 3, Name: "S00003"}, 7: o}}}
-	val, err := run(t, a, a.ReadOrder, ReadOrderInput{ID: 3, Name: "S00007"})
+func TestReadOrderStateKeepsNothingPersonal(t *testing.T) {
+	o := &odoo.SaleOrder{ID: 7, Name: "S00007", State: "sale", Currency: "USD", AmountTotal: money.MustNew(11000, "USD"),
+		Partner: odoo.Partner{ID: 9, Name: "Oscar Morgan", Email: "oscar@example.com"}}
+	a := &Activities{Odoo: &fakeOdoo{orders: map[int64]*odoo.SaleOrder{7: o}}}
+	val, err := run(t, a, a.ReadOrderState, ReadOrderInput{ID: 3, Name: "S00007"})
 	require.NoError(t, err)
-	var got odoo.SaleOrder
+	var got OrderState
 	require.NoError(t, val.(interface{ Get(any) error }).Get(&got))
-	require.Equal(t, int64(7), got.ID)
+	require.Equal(t, OrderState{ID: 7, Name: "S00007", State: "sale", Total: money.MustNew(11000, "USD"), PartnerID: 9}, got)
+}
+
+func TestCreateCheckoutMapsTheOrderAndSendsIt(t *testing.T) {
+	customer := odoo.Partner{ID: 9, Name: "Oscar Morgan", Email: "oscar@example.com", Street: "317 Fairchild Dr", City: "Fairfield",
+		StateCode: "CA", Zip: "94535", CountryCode: "US"}
+	order := &odoo.SaleOrder{ID: 7, Name: "S00007", State: "sale", Currency: "USD", AmountTotal: money.MustNew(11000, "USD"),
+		Partner: customer, InvoiceAddress: customer, ShippingAddress: customer,
+		Lines: []odoo.OrderLine{{ID: 1, Name: "Desk", ProductID: 3, Quantity: "1.0", PriceUnit: money.MustNew(11000, "USD"),
+			PriceSubtotal: money.MustNew(11000, "USD"), PriceTotal: money.MustNew(11000, "USD")}}}
+	ap := &fakeAfterpay{checkout: &afterpay.Checkout{Token: "002.tok", RedirectCheckoutURL: "https://pay.test/?token=002.tok"}}
+	a := &Activities{Odoo: &fakeOdoo{orders: map[int64]*odoo.SaleOrder{7: order}}, Afterpay: ap, Mapper: mapping.NewMapper()}
+	val, err := run(t, a, a.CreateCheckout, CheckoutInput{OrderID: 7, OrderName: "S00007", ReturnURL: "https://api.test/afterpay/return?order=S00007"})
+	require.NoError(t, err)
+	var got CheckoutCreated
+	require.NoError(t, val.(interface{ Get(any) error }).Get(&got))
+	require.Equal(t, "002.tok", got.Token)
+	require.Equal(t, money.MustNew(11000, "USD"), got.Amount)
+	require.Empty(t, got.NotPayable)
+	require.NotNil(t, ap.checkoutRequest)
+	require.Equal(t, "oscar@example.com", ap.checkoutRequest.Consumer.Email, "the customer's details go to Afterpay, not into the workflow")
+
+	order.Partner.Email = ""
+	ap.checkoutRequest = nil
+	val, err = run(t, a, a.CreateCheckout, CheckoutInput{OrderID: 7, OrderName: "S00007", ReturnURL: "https://api.test/afterpay/return"})
+	require.NoError(t, err)
+	require.NoError(t, val.(interface{ Get(any) error }).Get(&got))
+	require.Contains(t, got.NotPayable, "the customer has no email address; Afterpay needs one to identify the customer")
+	require.Nil(t, ap.checkoutRequest, "nothing is sent to Afterpay for an order it cannot take")
+}
+
+func TestInterruptedCallsAreRetriedNeverAnswers(t *testing.T) {
+	for _, err := range []error{context.Canceled, fmt.Errorf("odoo: call: %w", context.DeadlineExceeded)} {
+		a := &Activities{Odoo: &fakeOdoo{err: err}}
+		_, got := run(t, a, a.ReadOrderState, ReadOrderInput{Name: "S1"})
+		require.True(t, IsErrorType(got, ErrTypeInterrupted), "got %v", got)
+		var appErr *temporal.ApplicationError
+		require.ErrorAs(t, got, &appErr)
+		require.False(t, appErr.NonRetryable(), "a shutdown is never a business answer")
+	}
 }
 
 func TestOdooFailuresAreClassified(t *testing.T) {
@@ -127,7 +175,7 @@ func TestOdooFailuresAreClassified(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := &Activities{Odoo: &fakeOdoo{err: tt.err}}
-			_, err := run(t, a, a.ReadOrder, ReadOrderInput{Name: "S1"})
+			_, err := run(t, a, a.ReadOrderState, ReadOrderInput{Name: "S1"})
 			require.True(t, IsErrorType(err, tt.wantType), "got %v", err)
 			var appErr *temporal.ApplicationError
 			require.ErrorAs(t, err, &appErr)
@@ -149,7 +197,7 @@ func TestAfterpayFailuresAreClassified(t *testing.T) {
 	}{
 		{"not confirmed yet", &afterpay.Error{HTTPStatusCode: 412, ErrorCode: "invalid_order_transaction_status", ErrorID: "e1"}, ErrTypeAfterpayRejected, false, "invalid_order_transaction_status"},
 		{"expired token", &afterpay.Error{HTTPStatusCode: 402, ErrorCode: "invalid_token"}, ErrTypeAfterpayRejected, false, "invalid_token"},
-		{"bad credentials", &afterpay.Error{HTTPStatusCode: 401, ErrorCode: "unauthorized"}, ErrTypeAfterpayRejected, false, "unauthorized"},
+		{"bad credentials", &afterpay.Error{HTTPStatusCode: 401, ErrorCode: "unauthorized"}, ErrTypeAfterpayCredentials, false, ""}, // an operator's alarm, never the order's rejection
 		{"outage", &afterpay.Error{HTTPStatusCode: 503, ErrorCode: "error"}, ErrTypeAfterpayUnavailable, true, ""},
 		{"in progress", &afterpay.Error{HTTPStatusCode: 409}, ErrTypeAfterpayUnavailable, true, ""},
 		{"unknown outcome", &afterpay.TransportError{Err: context.DeadlineExceeded}, ErrTypeAfterpayUnavailable, true, ""},

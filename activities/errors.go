@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -16,6 +17,9 @@ import (
 const (
 	ErrTypeAfterpayUnavailable = "AfterpayUnavailable" // network, 5xx, 409 in progress, 429
 	ErrTypeAfterpayRejected    = "AfterpayRejected"    // a final 4xx; details: AfterpayRejection
+	ErrTypeAfterpayCredentials = "AfterpayCredentials" // 401: the merchant id or secret key is wrong or was rotated
+	ErrTypeInterrupted         = "Interrupted"         // the worker stopped mid-call: retried, never an answer
+	ErrTypeMappingFailed       = "MappingFailed"       // the order's data cannot be mapped (a bug or corrupt data)
 	ErrTypeOdooUnavailable     = "OdooUnavailable"     // network, 5xx, "probably applied": retried
 	ErrTypeOdooRejected        = "OdooRejected"        // a business error (fault 2) or a bug (fault 1)
 	ErrTypeOdooAccessDenied    = "OdooAccessDenied"    // credentials or permissions: an operator must act
@@ -75,9 +79,22 @@ func IsErrorType(err error, errType string) bool {
 	return errors.As(err, &appErr) && appErr.Type() == errType
 }
 
+// interrupted reports whether err is the activity's own context ending (the
+// worker shutting down, a deploy, a restart): never a business answer.
+func interrupted(op string, err error) (error, bool) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return temporal.NewApplicationErrorWithOptions(fmt.Sprintf("%s interrupted: %v", op, err), ErrTypeInterrupted,
+			temporal.ApplicationErrorOptions{Cause: err}), true
+	}
+	return nil, false
+}
+
 // afterpayFailure classifies an Afterpay client error for Temporal's retries.
 func afterpayFailure(op string, err error) error {
 	msg := fmt.Sprintf("afterpay %s: %v", op, err)
+	if e, ok := interrupted("afterpay "+op, err); ok && !afterpay.IsRetryable(err) {
+		return e
+	}
 	if afterpay.IsRetryable(err) {
 		opts := temporal.ApplicationErrorOptions{Cause: err}
 		if d, ok := afterpay.RetryAfterOf(err); ok {
@@ -87,7 +104,11 @@ func afterpayFailure(op string, err error) error {
 	}
 	var apErr *afterpay.Error
 	if errors.As(err, &apErr) {
-		return temporal.NewNonRetryableApplicationError(msg, ErrTypeAfterpayRejected, err, AfterpayRejection{
+		errType := ErrTypeAfterpayRejected
+		if apErr.HTTPStatusCode == 401 {
+			errType = ErrTypeAfterpayCredentials
+		}
+		return temporal.NewNonRetryableApplicationError(msg, errType, err, AfterpayRejection{
 			HTTPStatus: apErr.HTTPStatusCode, ErrorCode: apErr.ErrorCode, ErrorID: apErr.ErrorID,
 			Message: apErr.Message, CorrelationID: apErr.CorrelationID,
 		})
@@ -118,6 +139,9 @@ func orderFailure(op string, err error) error {
 // odooFailure classifies an Odoo client error for Temporal's retries.
 func odooFailure(op string, err error) error {
 	msg := fmt.Sprintf("odoo %s: %v", op, err)
+	if e, ok := interrupted("odoo "+op, err); ok {
+		return e
+	}
 	switch {
 	case errors.Is(err, money.ErrCurrency):
 		return temporal.NewNonRetryableApplicationError(msg, ErrTypeOrderCurrency, err, OdooRejection{Message: err.Error()})

@@ -85,6 +85,7 @@ func TestEndToEnd(t *testing.T) {
 		require.Contains(t, notes, "Afterpay payment captured")
 		require.Contains(t, notes, "4 instalments, every 2 weeks")
 		p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
+		p.saveHistory(t, order, "payment-completed")
 
 		desc, err := p.temporal.DescribeWorkflowExecution(ctx, p.workflowID(order), "")
 		require.NoError(t, err)
@@ -112,18 +113,19 @@ func TestEndToEnd(t *testing.T) {
 		require.Equal(t, workflows.AlreadyDone, outcome)
 	})
 
-	t.Run("customer cancels at Afterpay", func(t *testing.T) {
+	t.Run("a customer who leaves Afterpay's page can still come back: the checkout stays open", func(t *testing.T) {
 		orderID, order := p.quotation(t, true, invoicedOnOrder(2500, 1))
 		p.confirm(t, orderID)
 		info := p.waitCheckout(t, order)
 		landing, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Cancel)
 		require.NoError(t, err)
-		require.Contains(t, landing.Body, "Payment cancelled")
-		res := p.result(t, order)
-		require.Equal(t, workflows.StatusCancelled, res.Status)
-		require.Equal(t, "cancel", p.transaction(t, order)["state"])
-		require.Contains(t, p.chatter(t, orderID), "the customer cancelled the Afterpay checkout")
-		p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
+		require.Contains(t, landing.Body, "cancel")
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			require.True(c, p.status(t, order).Phase == workflows.PhaseAwaitingCustomer)
+		}, 10*time.Second, 100*time.Millisecond)
+		require.Equal(t, "pending", p.transaction(t, order)["state"], "a redirect proves nothing: the checkout stays open until it expires")
+		p.requireMoneyAddsUp(t, info.Token, "")
+		p.saveHistory(t, order, "payment-customer-left")
 	})
 
 	t.Run("Afterpay declines the payment", func(t *testing.T) {
@@ -137,6 +139,7 @@ func TestEndToEnd(t *testing.T) {
 		require.Equal(t, "cancel", p.transaction(t, order)["state"])
 		require.Contains(t, p.chatter(t, orderID), "Afterpay declined the payment")
 		p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
+		p.saveHistory(t, order, "payment-declined")
 	})
 
 	t.Run("Odoo refusing the captured payment reverses it at Afterpay and says so on the order", func(t *testing.T) {
@@ -158,7 +161,8 @@ func TestEndToEnd(t *testing.T) {
 		require.Equal(t, res.AfterpayOrderID, payment.ID)
 		require.NotEqual(t, "done", p.transaction(t, order)["state"], "Odoo never recorded the payment as done")
 		p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
-		p.requireChatterSays(t, orderID, "was reversed at Afterpay", "because Odoo could not record it: The payment provider is archived.")
+		p.requireChatterSays(t, orderID, "was reversed at Afterpay", "Odoo could not record the captured payment (The payment provider is archived.)")
+		p.saveHistory(t, order, "payment-compensated")
 	})
 
 	t.Run("a transaction deleted in Odoo before the capture: the money goes back and the order says why", func(t *testing.T) {

@@ -15,10 +15,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/odoo-afterpay/bridge/afterpay"
 	"github.com/odoo-afterpay/bridge/afterpay/sandbox"
@@ -44,9 +47,12 @@ const (
 	envOdooProvisioned = "E2E_ODOO_PROVISIONED" // "1": setup-odoo already ran; provisioning again must change nothing
 	// The API's listen address and public URL, and the webhook token, so
 	// that setup-odoo run before the test points Odoo's rules at this API.
-	envAPIAddr      = "E2E_API_ADDR"
-	envAPIPublicURL = "E2E_API_PUBLIC_URL"
-	envWebhookToken = "E2E_WEBHOOK_TOKEN"
+	// envRecordHistories names a folder to write the workflows' histories
+	// to, for the replay test (make histories).
+	envRecordHistories = "E2E_RECORD_HISTORIES"
+	envAPIAddr         = "E2E_API_ADDR"
+	envAPIPublicURL    = "E2E_API_PUBLIC_URL"
+	envWebhookToken    = "E2E_WEBHOOK_TOKEN"
 )
 
 // product is everything the test starts, with clients to look inside.
@@ -399,4 +405,34 @@ func (p *product) requireChatterSays(t testing.TB, orderID int64, words ...strin
 	for _, w := range words {
 		require.Contains(t, notes, w, "the order's chatter")
 	}
+}
+
+// status asks the order's workflow for its whole state.
+func (p *product) status(t testing.TB, order string) workflows.StatusView {
+	t.Helper()
+	val, err := p.temporal.QueryWorkflow(context.Background(), p.workflowID(order), "", workflows.QueryStatus)
+	require.NoError(t, err)
+	var view workflows.StatusView
+	require.NoError(t, val.Get(&view))
+	return view
+}
+
+// saveHistory writes the order's workflow history as JSON into the folder
+// E2E_RECORD_HISTORIES names, for workflows' replay test.
+func (p *product) saveHistory(t testing.TB, order, name string) {
+	t.Helper()
+	dir := os.Getenv(envRecordHistories)
+	if dir == "" {
+		return
+	}
+	iter := p.temporal.GetWorkflowHistory(context.Background(), p.workflowID(order), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	history := &historypb.History{}
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		require.NoError(t, err)
+		history.Events = append(history.Events, ev)
+	}
+	data, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(history)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".json"), data, 0o644))
 }

@@ -431,3 +431,53 @@ func uniqueIDs(ids ...int64) []int64 {
 	}
 	return out
 }
+
+// OrderHeader is what a payment needs to know of an order between reads of
+// the whole order: where it stands and what it is worth. It holds nothing
+// personal.
+type OrderHeader struct {
+	ID    int64
+	Name  string
+	State string
+	// Currency is the ISO code of the order's currency.
+	Currency    string
+	AmountTotal money.Money
+	PartnerID   int64
+	InvoiceIDs  []int64
+}
+
+var orderHeaderFields = []string{"name", "state", "currency_id", "amount_total", "partner_id", "invoice_ids"}
+
+// ReadOrderHeader reads the order named name in one call; with id > 0 the
+// record with that id, which must carry that name (a webhook's id is only a
+// hint). ErrNotFound if there is none.
+func (c *Client) ReadOrderHeader(ctx context.Context, id int64, name string) (*OrderHeader, error) {
+	domain := []any{[]any{"name", "=", name}}
+	if id > 0 {
+		domain = append(domain, []any{"id", "=", id})
+	}
+	recs, err := c.SearchRead(ctx, "sale.order", domain, orderHeaderFields, &SearchOptions{Limit: 1})
+	if err == nil && len(recs) == 0 && id > 0 {
+		recs, err = c.SearchRead(ctx, "sale.order", domain[:1], orderHeaderFields, &SearchOptions{Limit: 1})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("odoo: read sale.order %q: %w", name, err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("odoo: sale.order named %q: %w", name, ErrNotFound)
+	}
+	d := newDecoder("sale.order", recs[0])
+	currency := d.ref("currency_id")
+	if d.err == nil && currency.Name == "" {
+		d.keep(fieldError("currency_id", errors.New("order has no currency")))
+	}
+	h := &OrderHeader{
+		ID: recs[0].ID(), Name: d.str("name"), State: d.str("state"), Currency: currency.Name,
+		PartnerID: d.ref("partner_id").ID, InvoiceIDs: d.ids("invoice_ids"),
+	}
+	h.AmountTotal = d.money("amount_total", h.Currency)
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	return h, nil
+}

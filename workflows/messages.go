@@ -90,3 +90,35 @@ type Dispute struct {
 	Open          bool        `json:"open"`
 	ClosingReason string      `json:"closingReason,omitempty"`
 }
+
+// Operator actions, from the Web UI (the update, whose validator refuses an
+// action that makes no sense now, with a reason) or from `starter` and
+// scripts (the signal, checked the same way when it is handled).
+const (
+	UpdateOperatorAction = "operator"
+	SignalOperatorAction = "operator-action"
+)
+
+// OperatorActionKind is what an operator asks for.
+type OperatorActionKind string
+
+// The operator actions.
+const (
+	// ActionRetry runs the step that needs attention again now.
+	ActionRetry OperatorActionKind = "retry"
+	// ActionResolve records the step as handled by hand (Note says how) and
+	// moves on as if it had succeeded.
+	ActionResolve OperatorActionKind = "resolve"
+)
+
+// OperatorAction is the payload of UpdateOperatorAction and
+// SignalOperatorAction.
+type OperatorAction struct {
+	Action OperatorActionKind `json:"action"`
+	// Note says what was done by hand (required for resolve).
+	Note string `json:"note,omitempty"`
+	// By names the operator; it goes on the order's chatter.
+	By string `json:"by,omitempty"`
+	// ID deduplicates a signal sent twice; optional.
+	ID string `json:"id,omitempty"`
+}

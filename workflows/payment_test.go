@@ -16,40 +16,62 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/odoo-afterpay/bridge/activities"
-	"github.com/odoo-afterpay/bridge/afterpay"
-	"github.com/odoo-afterpay/bridge/mapping"
 	"github.com/odoo-afterpay/bridge/money"
-	"github.com/odoo-afterpay/bridge/odoo"
 )
 
 const testToken = "002.abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmn"
 
-func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+// harness is a workflow test environment that records what the workflow
+// told Odoo: chatter notes, transaction states and the order's fields.
+type harness struct {
+	t      *testing.T
+	env    *testsuite.TestWorkflowEnvironment
+	notes  []string
+	states []activities.TransactionStateInput
+	fields []activities.OrderAfterpayInput
+	calls  map[string]int
+}
+
+func newHarness(t *testing.T) *harness {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions((&Payment{Mapper: mapping.NewMapper()}).Run, workflow.RegisterOptions{Name: PaymentWorkflowName})
+	env.RegisterWorkflowWithOptions((&Payment{}).Run, workflow.RegisterOptions{Name: PaymentWorkflowName})
 	env.RegisterActivity(&activities.Activities{})
-	// The order's Afterpay fields mirror what other steps record; tests
-	// that care read them with orderFields.
-	env.OnActivity(act.SetOrderAfterpay, mock.Anything, mock.Anything).Return(nil).Maybe()
-	t.Cleanup(func() { env.AssertExpectations(t) })
-	return env
-}
-
-// orderFields collects what the workflow writes in the order's Afterpay
-// fields.
-func orderFields(env *testsuite.TestWorkflowEnvironment) *[]activities.OrderAfterpayInput {
-	var got []activities.OrderAfterpayInput
+	h := &harness{t: t, env: env, calls: map[string]int{}}
 	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
-		if info.ActivityType.Name == "SetOrderAfterpay" {
+		h.calls[info.ActivityType.Name]++
+		switch info.ActivityType.Name {
+		case "PostOrderNote":
+			var in activities.NoteInput
+			if args.Get(&in) == nil {
+				h.notes = append(h.notes, in.Body)
+			}
+		case "SetTransactionState":
+			var in activities.TransactionStateInput
+			if args.Get(&in) == nil {
+				h.states = append(h.states, in)
+			}
+		case "SetOrderAfterpay":
 			var in activities.OrderAfterpayInput
 			if args.Get(&in) == nil {
-				got = append(got, in)
+				h.fields = append(h.fields, in)
 			}
 		}
 	})
-	return &got
+	// Notes and the order's fields succeed unless a test says otherwise.
+	env.OnActivity(act.SetOrderAfterpay, mock.Anything, mock.Anything).Return(nil).Maybe()
+	t.Cleanup(func() { env.AssertExpectations(t) })
+	return h
+}
+
+func (h *harness) notesSay(words string) bool {
+	for _, n := range h.notes {
+		if strings.Contains(n, words) {
+			return true
+		}
+	}
+	return false
 }
 
 func input() PaymentInput {
@@ -61,83 +83,113 @@ func input() PaymentInput {
 
 func usd(minor int64) money.Money { return money.MustNew(minor, "USD") }
 
-func testOrder(state string) *odoo.SaleOrder {
-	customer := odoo.Partner{
-		ID: 7, Name: "Oscar Morgan", Email: "oscar@example.com", Phone: "+1 555 0100",
-		Street: "317 Fairchild Dr", City: "Fairfield", StateCode: "CA", Zip: "94535", CountryCode: "US",
-	}
-	return &odoo.SaleOrder{
-		ID: 42, Name: "S00042", State: state, Currency: "USD",
-		AmountUntaxed: usd(10000), AmountTax: usd(1000), AmountTotal: usd(11000),
-		Partner: customer, InvoiceAddress: customer, ShippingAddress: customer,
-		Lines: []odoo.OrderLine{{
-			ID: 1, Name: "Desk", SKU: "DESK-1", Quantity: "1.0",
-			PriceUnit: usd(10000), PriceSubtotal: usd(10000), PriceTax: usd(1000), PriceTotal: usd(11000),
-		}},
-	}
+func orderState(state string) *activities.OrderState {
+	return &activities.OrderState{ID: 42, Name: "S00042", State: state, Total: usd(11000), PartnerID: 7}
 }
 
 // expectCheckout mocks the steps up to the customer wait.
-func expectCheckout(env *testsuite.TestWorkflowEnvironment) {
-	env.OnActivity(act.ReadOrder, mock.Anything, activities.ReadOrderInput{ID: 42, Name: "S00042"}).Return(testOrder("sale"), nil)
-	env.OnActivity(act.CreateCheckout, mock.Anything, mock.MatchedBy(func(req *afterpay.CheckoutRequest) bool {
-		return req.Amount == usd(11000) && req.MerchantReference == "S00042" &&
-			req.Merchant.RedirectConfirmURL == "http://shop.test/afterpay/return?order=S00042"
-	})).Return(func(_ context.Context, _ *afterpay.CheckoutRequest) (*activities.CheckoutCreated, error) {
+func (h *harness) expectCheckout() {
+	env := h.env
+	env.OnActivity(act.ReadOrderState, mock.Anything, activities.ReadOrderInput{ID: 42, Name: "S00042"}).Return(orderState("sale"), nil)
+	env.OnActivity(act.CreateCheckout, mock.Anything, activities.CheckoutInput{
+		OrderID: 42, OrderName: "S00042", ReturnURL: "http://shop.test/afterpay/return?order=S00042",
+	}).Return(func(_ context.Context, _ activities.CheckoutInput) (*activities.CheckoutCreated, error) {
 		return &activities.CheckoutCreated{
-			Token: testToken, Expires: env.Now().Add(3 * time.Hour),
+			Token: testToken, Expires: env.Now().Add(3 * time.Hour), Amount: usd(11000),
 			RedirectCheckoutURL: "http://afterpay.test/us/checkout/?token=" + testToken,
 		}, nil
 	}).Once()
 	env.OnActivity(act.OpenTransaction, mock.Anything, mock.MatchedBy(func(in activities.TransactionInput) bool {
-		return in.Reference == "S00042-AFTERPAY" && in.OrderID == 42 && in.Amount == usd(11000)
+		return in.Reference == "S00042-AFTERPAY" && in.OrderID == 42 && in.PartnerID == 7 && in.Amount == usd(11000)
 	})).Return(int64(9), nil).Once()
 }
 
+func (h *harness) approved() *activities.PaymentOutcome {
+	return &activities.PaymentOutcome{OrderID: "300000000001", Status: "APPROVED", State: "CAPTURED", Amount: usd(11000), Created: h.env.Now()}
+}
+
+// expectCapture makes the next capture succeed.
+func (h *harness) expectCapture() {
+	h.env.OnActivity(act.CapturePayment, mock.Anything, activities.CaptureInput{Token: testToken, MerchantReference: "S00042"}).
+		Return(func(context.Context, activities.CaptureInput) (*activities.PaymentOutcome, error) {
+			return h.approved(), nil
+		}).Once()
+}
+
+// expectRecording mocks the transaction done and the capture's note.
+func (h *harness) expectRecording() {
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, activities.TransactionStateInput{
+		TransactionID: 9, State: "done", ProviderReference: "300000000001", Message: "Captured by Afterpay, order 300000000001.",
+	}).Return(nil).Once()
+	h.env.OnActivity(act.PostOrderNote, mock.Anything, mock.MatchedBy(func(n activities.NoteInput) bool {
+		return strings.Contains(n.Body, "Afterpay payment captured")
+	})).Return(nil).Once()
+}
+
 // expectAccounting mocks invoicing and the reconciled payment on invoice 5.
-func expectAccounting(env *testsuite.TestWorkflowEnvironment) {
-	env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5, OpenName: "INV/2026/00001"}, nil).Once()
-	env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.MatchedBy(func(in activities.InvoicePaymentInput) bool {
-		return in.InvoiceID == 5 && in.TransactionID == 9 && in.Amount == usd(11000) && in.Memo == "Afterpay 300000000001"
+func (h *harness) expectAccounting() {
+	h.env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5, OpenName: "INV/2026/00001"}, nil).Once()
+	h.env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.MatchedBy(func(in activities.InvoicePaymentInput) bool {
+		return in.InvoiceID == 5 && in.TransactionID == 9 && in.Amount == usd(11000) && in.Memo == "Afterpay 300000000001" &&
+			in.AfterpayOrderID == "300000000001"
 	})).Return(int64(77), nil).Once()
 }
 
-func approved(env *testsuite.TestWorkflowEnvironment) *activities.PaymentOutcome {
-	return &activities.PaymentOutcome{OrderID: "300000000001", Status: "APPROVED", State: "CAPTURED", Amount: usd(11000), Created: env.Now()}
+// expectNotes accepts any further chatter notes.
+func (h *harness) expectNotes() {
+	h.env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Return(nil).Maybe()
 }
 
-func signalReturn(env *testsuite.TestWorkflowEnvironment, after time.Duration, status, token string) {
-	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(SignalCustomerReturn, CustomerReturn{Status: status, OrderToken: token})
+func (h *harness) signalReturn(after time.Duration, status, token string) {
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(SignalCustomerReturn, CustomerReturn{Status: status, OrderToken: token})
 	}, after)
 }
 
-func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) PaymentResult {
-	t.Helper()
-	require.True(t, env.IsWorkflowCompleted())
-	require.NoError(t, env.GetWorkflowError())
+func (h *harness) result() PaymentResult {
+	h.t.Helper()
+	require.True(h.t, h.env.IsWorkflowCompleted())
+	require.NoError(h.t, h.env.GetWorkflowError())
 	var res PaymentResult
-	require.NoError(t, env.GetWorkflowResult(&res))
+	require.NoError(h.t, h.env.GetWorkflowResult(&res))
 	return res
 }
 
+func (h *harness) status() StatusView {
+	h.t.Helper()
+	v, err := h.env.QueryWorkflow(QueryStatus)
+	require.NoError(h.t, err)
+	var view StatusView
+	require.NoError(h.t, v.Get(&view))
+	return view
+}
+
+func rejected(code string, status int) error {
+	return temporal.NewNonRetryableApplicationError("afterpay: "+code, activities.ErrTypeAfterpayRejected, nil,
+		activities.AfterpayRejection{HTTPStatus: status, ErrorCode: code})
+}
+
+func odooRefused(message string) error {
+	return temporal.NewNonRetryableApplicationError("odoo: "+message, activities.ErrTypeOdooRejected, errors.New("fault 2"),
+		activities.OdooRejection{FaultCode: 2, Message: message})
+}
+
+var (
+	afterpayCredentials = temporal.NewNonRetryableApplicationError("afterpay capture: 401 unauthorized", activities.ErrTypeAfterpayCredentials, nil)
+	afterpayDown        = temporal.NewApplicationError("afterpay capture: 503", activities.ErrTypeAfterpayUnavailable)
+	odooDown            = temporal.NewApplicationError("odoo: connection refused", activities.ErrTypeOdooUnavailable)
+	interrupted         = temporal.NewApplicationError("odoo set payment.transaction done interrupted: context canceled", activities.ErrTypeInterrupted)
+)
+
 func TestHappyPathCapturesAndRecords(t *testing.T) {
-	env := newEnv(t)
+	h := newHarness(t)
+	env := h.env
 	// Odoo sends its webhook before committing: the first read sees a quotation.
-	env.OnActivity(act.ReadOrder, mock.Anything, mock.Anything).Return(testOrder("draft"), nil).Once()
-	expectCheckout(env)
-	expectAccounting(env)
-	env.OnActivity(act.CapturePayment, mock.Anything, activities.CaptureInput{Token: testToken, MerchantReference: "S00042"}).
-		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
-			return approved(env), nil
-		}).Once()
-	env.OnActivity(act.SetTransactionState, mock.Anything, activities.TransactionStateInput{
-		TransactionID: 9, State: "done", ProviderReference: "300000000001", Message: "Captured by Afterpay, order 300000000001.",
-	}).Return(nil).Once()
-	var note activities.NoteInput
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
-		note = args.Get(1).(activities.NoteInput)
-	}).Return(nil).Once()
+	env.OnActivity(act.ReadOrderState, mock.Anything, mock.Anything).Return(orderState("draft"), nil).Once()
+	h.expectCheckout()
+	h.expectCapture()
+	h.expectRecording()
+	h.expectAccounting()
 
 	upserted := map[string]any{}
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
@@ -146,225 +198,459 @@ func TestHappyPathCapturesAndRecords(t *testing.T) {
 		}
 	}).Return(nil)
 
-	fields := orderFields(env)
 	var during CheckoutInfo
 	env.RegisterDelayedCallback(func() {
 		v, err := env.QueryWorkflow(QueryCheckout)
 		require.NoError(t, err)
 		require.NoError(t, v.Get(&during))
-		signalReturnNow(env, ReturnSuccess, testToken)
+		env.SignalWorkflow(SignalCustomerReturn, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken})
 	}, time.Minute)
 	env.ExecuteWorkflow(PaymentWorkflowName, input())
 
-	res := result(t, env)
+	res := h.result()
 	require.Equal(t, StatusCompleted, res.Status)
 	require.Equal(t, "300000000001", res.AfterpayOrderID)
 	require.Equal(t, int64(9), res.TransactionID)
 	require.Equal(t, StatusAwaitingCustomer, during.Status)
 	require.Equal(t, "http://afterpay.test/us/checkout/?token="+testToken, during.RedirectCheckoutURL)
-	require.Equal(t, int64(42), note.OrderID)
-	require.Contains(t, note.Body, "Afterpay payment captured: 110.00 USD (Afterpay order 300000000001)")
-	require.Contains(t, note.Body, "27.50 USD due")
-	require.Contains(t, note.Body, "4 instalments, every 2 weeks")
-	require.True(t, strings.Contains(note.Body, note.Marker), "the note carries its idempotency marker")
-	require.Len(t, *fields, 1)
-	require.Equal(t, "300000000001", (*fields)[0].AfterpayOrderID)
-	require.Equal(t, "Captured", (*fields)[0].Status)
-	require.Contains(t, (*fields)[0].Instalments, "27.50 USD due")
+	require.True(t, h.notesSay("Afterpay payment captured: 110.00 USD (Afterpay order 300000000001)"))
+	require.True(t, h.notesSay("27.50 USD due"))
+	require.True(t, h.notesSay("4 instalments, every 2 weeks"))
+	require.Len(t, h.fields, 1)
+	require.Equal(t, "300000000001", h.fields[0].AfterpayOrderID)
+	require.Equal(t, "Captured", h.fields[0].Status)
+	require.Contains(t, h.fields[0].Instalments, "27.50 USD due")
 	require.Equal(t, map[string]any{
 		"OdooOrderRef": "S00042", "AfterpayToken": testToken, "AfterpayOrderID": "300000000001", "PaymentStatus": "completed",
 	}, upserted)
+	view := h.status()
+	require.Equal(t, PhaseDone, view.Phase)
+	require.Equal(t, "110.00 USD", view.Captured)
+	require.Equal(t, "0.00 USD", view.Refunded)
 }
 
-func signalReturnNow(env *testsuite.TestWorkflowEnvironment, status, token string) {
-	env.SignalWorkflow(SignalCustomerReturn, CustomerReturn{Status: status, OrderToken: token})
-}
-
-func TestDuplicateConfirmationCapturesOnce(t *testing.T) {
-	env := newEnv(t)
-	expectCheckout(env)
-	expectAccounting(env)
-	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).
-		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
-			return approved(env), nil
-		}).Once()
-	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(nil).Once()
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Return(nil).Once()
-	env.RegisterDelayedCallback(func() {
-		signalReturnNow(env, ReturnSuccess, testToken)
-		signalReturnNow(env, ReturnSuccess, testToken) // a browser refresh
+func TestDuplicateReturnsCaptureOnce(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	h.expectRecording()
+	h.expectAccounting()
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(SignalCustomerReturn, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken})
+		h.env.SignalWorkflow(SignalCustomerReturn, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken}) // a browser refresh
 	}, time.Minute)
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	require.Equal(t, StatusCompleted, result(t, env).Status)
-	env.AssertActivityNumberOfCalls(t, "CapturePayment", 1)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.Equal(t, 1, h.calls["CapturePayment"])
 }
 
-func TestDeclineCancelsTransaction(t *testing.T) {
-	env := newEnv(t)
-	expectCheckout(env)
-	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
-		p := approved(env)
+func TestDeclineCancelsTransactionAndSaysSo(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).Return(func(context.Context, activities.CaptureInput) (*activities.PaymentOutcome, error) {
+		p := h.approved()
 		p.Status, p.State = "DECLINED", "CAPTURE_DECLINED"
 		return p, nil
 	}).Once()
-	env.OnActivity(act.SetTransactionState, mock.Anything, activities.TransactionStateInput{
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, activities.TransactionStateInput{
 		TransactionID: 9, State: "cancel", Message: "Afterpay declined the payment", ProviderReference: "300000000001",
 	}).Return(nil).Once()
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.MatchedBy(func(n activities.NoteInput) bool {
-		return strings.HasPrefix(n.Body, "Afterpay payment not completed: Afterpay declined the payment.")
-	})).Return(nil).Once()
-	signalReturn(env, time.Minute, ReturnSuccess, testToken)
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	require.Equal(t, StatusDeclined, result(t, env).Status)
+	h.expectNotes()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusDeclined, h.result().Status)
+	require.True(t, h.notesSay("Afterpay payment not completed: Afterpay declined the payment."))
+	require.Equal(t, "Declined", h.fields[len(h.fields)-1].Status)
 }
 
-func TestCustomerCancelCancelsTransaction(t *testing.T) {
-	env := newEnv(t)
-	expectCheckout(env)
-	env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool {
-		return in.State == "cancel" && in.Message == "the customer cancelled the Afterpay checkout"
-	})).Return(nil).Once()
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Return(nil).Once()
-	signalReturn(env, time.Minute, ReturnCancelled, testToken)
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	require.Equal(t, StatusCancelled, result(t, env).Status)
-	env.AssertActivityNumberOfCalls(t, "CapturePayment", 0)
+func TestCustomerLeavingKeepsTheCheckoutOpenAndALaterApprovalCaptures(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	h.expectRecording()
+	h.expectAccounting()
+	var afterCancel ReturnOutcome
+	h.signalReturn(time.Minute, ReturnCancelled, testToken)
+	h.env.RegisterDelayedCallback(func() {
+		v := h.status()
+		require.Equal(t, PhaseAwaitingCustomer, v.Phase, "an unverifiable cancel redirect does not end the payment")
+		afterCancel = ReturnOutcome{Outcome: OutcomeCancelled}
+	}, 90*time.Second)
+	h.signalReturn(time.Minute+100*time.Second, ReturnSuccess, testToken)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.Equal(t, OutcomeCancelled, afterCancel.Outcome)
+	require.Zero(t, h.calls["SetTransactionState"]-1, "the transaction was only ever set done")
 }
 
-func TestCheckoutExpiry(t *testing.T) {
-	env := newEnv(t)
-	expectCheckout(env)
-	env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool {
+func TestCheckoutExpiryAsksAfterpayOnceMoreThenCancelsTheTransaction(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	// Every probe (and the last look at expiry) finds the checkout unapproved,
+	// then expired.
+	h.env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).Return(func(context.Context, activities.CaptureInput) (*activities.PaymentOutcome, error) {
+		return nil, rejected("invalid_order_transaction_status", 412)
+	})
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool {
 		return in.State == "cancel" && strings.Contains(in.Message, "expired")
 	})).Return(nil).Once()
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Return(nil).Once()
-	start := env.Now()
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	require.Equal(t, StatusExpired, result(t, env).Status)
-	require.GreaterOrEqual(t, env.Now().Sub(start), 3*time.Hour, "the wait ends at the checkout's expiry")
+	h.expectNotes()
+	start := h.env.Now()
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusExpired, h.result().Status)
+	require.GreaterOrEqual(t, h.env.Now().Sub(start), 3*time.Hour, "the wait ends at the checkout's expiry")
+	require.GreaterOrEqual(t, h.calls["CapturePayment"], 5, "Afterpay was asked on a timer")
+	require.LessOrEqual(t, h.calls["CapturePayment"], 20, "with backoff")
+	require.True(t, h.notesSay("the Afterpay checkout expired"))
+}
+
+func TestAProbeCapturesWhenTheCustomersReturnNeverArrives(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture() // the first probe finds the customer approved
+	h.expectRecording()
+	h.expectAccounting()
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.Equal(t, 1, h.calls["CapturePayment"])
 }
 
 func TestReturnForAnotherTokenIsIgnored(t *testing.T) {
-	env := newEnv(t)
-	expectCheckout(env)
-	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(nil).Once()
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Return(nil).Once()
-	signalReturn(env, time.Minute, ReturnSuccess, "002.someoneelsestoken")
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	require.Equal(t, StatusExpired, result(t, env).Status)
-	env.AssertActivityNumberOfCalls(t, "CapturePayment", 0)
+	h := newHarness(t)
+	h.expectCheckout()
+	h.env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).Return(nil, rejected("invalid_order_transaction_status", 412))
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(nil).Once()
+	h.expectNotes()
+	h.signalReturn(30*time.Second, ReturnSuccess, "002.someoneelsestoken")
+	h.env.RegisterDelayedCallback(func() {
+		require.Zero(t, h.calls["CapturePayment"], "a foreign token captures nothing")
+	}, 90*time.Second)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusExpired, h.result().Status)
 }
 
-func TestEarlyRedirectWaitsForRealConfirmation(t *testing.T) {
-	env := newEnv(t)
-	expectCheckout(env)
-	expectAccounting(env)
-	notConfirmed := temporal.NewNonRetryableApplicationError("not confirmed", activities.ErrTypeAfterpayRejected, nil,
-		activities.AfterpayRejection{HTTPStatus: 412, ErrorCode: "invalid_order_transaction_status"})
-	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).Return(nil, notConfirmed).Once()
-	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).
-		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
-			return approved(env), nil
-		}).Once()
-	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(nil).Once()
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Return(nil).Once()
-	signalReturn(env, time.Minute, ReturnSuccess, testToken)
-	signalReturn(env, 10*time.Minute, ReturnSuccess, testToken) // the real one, identical
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	require.Equal(t, StatusCompleted, result(t, env).Status)
-	env.AssertActivityNumberOfCalls(t, "CapturePayment", 2)
+func TestEarlyRedirectWaitsForTheGenuineReturn(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).Return(nil, rejected("invalid_order_transaction_status", 412)).Once()
+	h.expectCapture()
+	h.expectRecording()
+	h.expectAccounting()
+	h.signalReturn(30*time.Second, ReturnSuccess, testToken)
+	h.signalReturn(60*time.Second, ReturnSuccess, testToken) // the genuine one, identical
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.Equal(t, 2, h.calls["CapturePayment"])
 }
 
 func TestOrderNeverConfirmedEndsQuietly(t *testing.T) {
-	env := newEnv(t)
-	env.OnActivity(act.ReadOrder, mock.Anything, mock.Anything).Return(testOrder("draft"), nil)
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	res := result(t, env)
+	h := newHarness(t)
+	h.env.OnActivity(act.ReadOrderState, mock.Anything, mock.Anything).Return(orderState("draft"), nil)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	res := h.result()
 	require.Equal(t, StatusOrderNotConfirmed, res.Status)
 	require.Contains(t, res.Reason, `still reads as "draft"`)
-	env.AssertActivityNumberOfCalls(t, "CreateCheckout", 0)
-	env.AssertActivityNumberOfCalls(t, "PostOrderNote", 0)
+	require.Zero(t, h.calls["CreateCheckout"])
+	require.Zero(t, h.calls["PostOrderNote"])
 }
 
-func TestUnpayableOrderGetsChatterAndNoCheckout(t *testing.T) {
-	env := newEnv(t)
-	order := testOrder("sale")
-	order.Partner.Email = ""
-	order.Currency, order.AmountTotal = "EUR", money.MustNew(11000, "EUR")
-	env.OnActivity(act.ReadOrder, mock.Anything, mock.Anything).Return(order, nil)
-	var note activities.NoteInput
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
-		note = args.Get(1).(activities.NoteInput)
-	}).Return(nil).Once()
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	res := result(t, env)
+func TestUnpayableOrderGetsChatterAndNoTransaction(t *testing.T) {
+	h := newHarness(t)
+	h.env.OnActivity(act.ReadOrderState, mock.Anything, mock.Anything).Return(orderState("sale"), nil)
+	h.env.OnActivity(act.CreateCheckout, mock.Anything, mock.Anything).Return(&activities.CheckoutCreated{
+		NotPayable: []string{"currency EUR is not one Afterpay trades in", "the customer has no email address"}, Amount: usd(11000),
+	}, nil).Once()
+	h.expectNotes()
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	res := h.result()
 	require.Equal(t, StatusNotPayable, res.Status)
-	require.Contains(t, note.Body, "Afterpay cannot be used for this order")
-	require.Contains(t, note.Body, "currency EUR")
-	require.Contains(t, note.Body, "no email address")
-	env.AssertActivityNumberOfCalls(t, "CreateCheckout", 0)
+	require.True(t, h.notesSay("Afterpay cannot be used for this order: currency EUR is not one Afterpay trades in; the customer has no email address."))
+	require.Zero(t, h.calls["OpenTransaction"])
+	require.Zero(t, h.calls["SetTransactionState"])
 }
 
-func TestOdooFailureAfterCaptureReversesPayment(t *testing.T) {
-	env := newEnv(t)
-	expectCheckout(env)
-	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).
-		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
-			return approved(env), nil
-		}).Once()
-	refused := temporal.NewNonRetryableApplicationError("odoo says no", activities.ErrTypeOdooRejected, errors.New("fault 2"),
-		activities.OdooRejection{FaultCode: 2, Message: "The payment provider is archived."})
-	env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "done" })).Return(refused).Once()
-	env.OnActivity(act.ReversePayment, mock.Anything, testToken).Return(nil).Once()
-	// Then Odoo is brought in line: the transaction cancelled, and a note.
-	env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool {
+func TestOrderInAnUnknownCurrencyIsNotPayable(t *testing.T) {
+	h := newHarness(t)
+	jpy := temporal.NewNonRetryableApplicationError("odoo read: money: currency", activities.ErrTypeOrderCurrency, nil)
+	h.env.OnActivity(act.ReadOrderState, mock.Anything, mock.Anything).Return(nil, jpy).Once()
+	h.expectNotes()
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusNotPayable, h.result().Status)
+	require.True(t, h.notesSay("currency is not one Afterpay trades in"))
+	require.Zero(t, h.calls["CreateCheckout"])
+}
+
+func TestOdooRefusingTheCaptureReversesItAndBringsOdooInLine(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	refused := odooRefused("The payment provider is archived.")
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "done" })).Return(refused).Once()
+	h.env.OnActivity(act.ReversePayment, mock.Anything, testToken).Return(nil).Once()
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool {
 		return in.State == "cancel" && strings.Contains(in.Message, "reversed at Afterpay")
 	})).Return(refused).Once()
-	var note activities.NoteInput
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
-		note = args.Get(1).(activities.NoteInput)
-	}).Return(nil).Once()
-	fields := orderFields(env)
-	signalReturn(env, time.Minute, ReturnSuccess, testToken)
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	res := result(t, env)
+	h.expectNotes()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	res := h.result()
 	require.Equal(t, StatusCompensated, res.Status)
 	require.Equal(t, "Odoo could not record the captured payment (The payment provider is archived.); the payment was reversed at Afterpay (no fee; the customer is not charged)", res.Reason)
-	require.Contains(t, note.Body, "Afterpay payment 300000000001 of 110.00 USD was reversed at Afterpay")
-	require.Contains(t, note.Body, "because Odoo could not record it: The payment provider is archived.")
-	require.Equal(t, []activities.OrderAfterpayInput{{OrderID: 42, AfterpayOrderID: "300000000001", Status: "Reversed"}}, *fields)
-	env.AssertActivityNumberOfCalls(t, "RefundPayment", 0)
+	require.True(t, h.notesSay("Afterpay payment 300000000001 of 110.00 USD was reversed at Afterpay"))
+	require.True(t, h.notesSay("Odoo could not record the captured payment (The payment provider is archived.)"))
+	require.Equal(t, "Reversed", h.fields[len(h.fields)-1].Status)
+	require.Zero(t, h.calls["RefundPayment"])
+	view := h.status()
+	require.Equal(t, "110.00 USD", view.Captured)
+	require.Equal(t, "110.00 USD", view.Refunded, "the ledger shows the money back")
 }
 
-func TestOdooFailureAfterReversalWindowRefunds(t *testing.T) {
-	env := newEnv(t)
-	expectCheckout(env)
-	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
-		p := approved(env)
-		p.Created = env.Now().Add(-time.Hour) // captured long ago, as seen after a long Odoo outage
+func TestAFaultOnTheNoteAfterTheTransactionWasDoneSetsItBackToCancelled(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "done" })).Return(nil).Once()
+	h.env.OnActivity(act.PostOrderNote, mock.Anything, mock.MatchedBy(func(n activities.NoteInput) bool {
+		return strings.Contains(n.Body, "Afterpay payment captured")
+	})).Return(odooRefused("Invalid field 'body' on model 'mail.message'")).Once()
+	h.env.OnActivity(act.ReversePayment, mock.Anything, testToken).Return(nil).Once()
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "cancel" })).Return(nil).Once()
+	h.expectNotes()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompensated, h.result().Status)
+	require.Equal(t, "cancel", h.states[len(h.states)-1].State, "Odoo no longer shows the reversed money as received")
+	require.True(t, h.notesSay("was reversed at Afterpay"))
+}
+
+func TestOdooDownPastTheRecordingWindowReversesAndTellsOdooOnceItAnswers(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	// Odoo is down for 20 minutes.
+	var odooBackAt time.Time
+	down := func(context.Context, activities.TransactionStateInput) error {
+		if h.env.Now().Before(odooBackAt) {
+			return odooDown
+		}
+		return nil
+	}
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(down)
+	h.env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Return(func(context.Context, activities.NoteInput) error {
+		if h.env.Now().Before(odooBackAt) {
+			return odooDown
+		}
+		return nil
+	})
+	h.env.OnActivity(act.ReversePayment, mock.Anything, testToken).Return(nil).Once()
+	h.env.RegisterDelayedCallback(func() {
+		odooBackAt = h.env.Now().Add(20 * time.Minute)
+		h.env.SignalWorkflow(SignalCustomerReturn, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken})
+	}, time.Minute)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	res := h.result()
+	require.Equal(t, StatusCompensated, res.Status)
+	require.Contains(t, res.Reason, "reversed at Afterpay")
+	require.Equal(t, "cancel", h.states[len(h.states)-1].State, "Odoo's transaction says so once Odoo answers")
+	require.True(t, !h.env.Now().Before(odooBackAt))
+}
+
+func TestAWorkerStoppingWhileRecordingIsNoAnswer(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(interrupted).Once()
+	h.expectRecording()
+	h.expectAccounting()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.Zero(t, h.calls["ReversePayment"])
+	require.Zero(t, h.calls["RefundPayment"])
+}
+
+func TestAfterTheReversalWindowTheMoneyIsRefunded(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).Return(func(context.Context, activities.CaptureInput) (*activities.PaymentOutcome, error) {
+		p := h.approved()
+		p.Created = h.env.Now().Add(-time.Hour) // captured long ago, as seen after a long outage
 		return p, nil
 	}).Once()
-	refused := temporal.NewNonRetryableApplicationError("odoo says no", activities.ErrTypeOdooRejected, nil)
-	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(refused).Twice()
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.MatchedBy(func(n activities.NoteInput) bool {
-		return strings.Contains(n.Body, "was refunded in full at Afterpay")
-	})).Return(nil).Once()
-	env.OnActivity(act.RefundPayment, mock.Anything, activities.RefundInput{
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(odooRefused("no")).Twice()
+	h.env.OnActivity(act.RefundPayment, mock.Anything, activities.RefundInput{
 		OrderID: "300000000001", Amount: usd(11000),
 		RequestID: "default-test-workflow-id:compensation-refund", MerchantReference: "S00042-compensation",
 	}).Return(&activities.RefundOutcome{RefundID: "77"}, nil).Once()
-	signalReturn(env, time.Minute, ReturnSuccess, testToken)
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	require.Equal(t, StatusCompensated, result(t, env).Status)
-	env.AssertActivityNumberOfCalls(t, "ReversePayment", 0)
+	h.expectNotes()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompensated, h.result().Status)
+	require.Zero(t, h.calls["ReversePayment"])
+	require.True(t, h.notesSay("was refunded in full at Afterpay"))
+}
+
+func TestDeletedTransactionIsCompensatedWithANote(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	gone := temporal.NewNonRetryableApplicationError("odoo set payment.transaction done: deleted", activities.ErrTypeTransactionMissing, nil,
+		activities.OdooRejection{Message: "the order's payment.transaction 9 was deleted in Odoo"})
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(gone).Twice()
+	h.env.OnActivity(act.ReversePayment, mock.Anything, testToken).Return(nil).Once()
+	h.expectNotes()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	res := h.result()
+	require.Equal(t, StatusCompensated, res.Status)
+	require.Contains(t, res.Reason, "the order's payment.transaction 9 was deleted in Odoo")
+	require.NotContains(t, res.Reason, "OrderNotFound")
+	require.True(t, h.notesSay("was reversed at Afterpay"))
+	require.True(t, h.notesSay("the order's payment.transaction 9 was deleted in Odoo"))
+}
+
+func TestACaptureWhoseAnswerWasLostIsLearnedByTokenEvenWhenTheRetryIsUnauthorized(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	// The capture committed at Afterpay, its answer was lost, and the retry
+	// met rotated credentials.
+	h.env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).Return(nil, afterpayCredentials).Once()
+	h.env.OnActivity(act.LookupPayment, mock.Anything, testToken).Return(func(context.Context, string) (*activities.PaymentLookup, error) {
+		return &activities.PaymentLookup{Found: true, Payment: *h.approved()}, nil
+	}).Once()
+	h.expectRecording()
+	h.expectAccounting()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	res := h.result()
+	require.Equal(t, StatusCompleted, res.Status)
+	require.Equal(t, "300000000001", res.AfterpayOrderID)
+}
+
+func TestRefusedCredentialsParkThePaymentUntilTheyWorkAgain(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	var fixedAt time.Time
+	h.env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).Return(func(context.Context, activities.CaptureInput) (*activities.PaymentOutcome, error) {
+		if h.env.Now().Before(fixedAt) {
+			return nil, afterpayCredentials
+		}
+		return h.approved(), nil
+	})
+	h.env.OnActivity(act.LookupPayment, mock.Anything, testToken).Return(nil, afterpayCredentials)
+	h.expectRecording()
+	h.expectAccounting()
+	h.expectNotes()
+	var parked StatusView
+	h.env.RegisterDelayedCallback(func() {
+		fixedAt = h.env.Now().Add(30 * time.Minute)
+		h.env.SignalWorkflow(SignalCustomerReturn, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken})
+	}, time.Minute)
+	h.env.RegisterDelayedCallback(func() { parked = h.status() }, 10*time.Minute)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, h.result().Status, "resumed by itself once the credentials worked")
+	require.Equal(t, StatusNeedsAttention, parked.Status)
+	require.NotNil(t, parked.Attention)
+	require.Contains(t, parked.Attention.Reason, "Afterpay refused the merchant credentials")
+	require.Contains(t, parked.Attention.Todo, "AFTERPAY_SECRET_KEY")
+	require.True(t, h.notesSay("Afterpay payment needs attention while capturing the payment: Afterpay refused the merchant credentials"))
+}
+
+func TestUnauthorizedCheckoutIsTheOperatorsAlarmNotTheOrdersFault(t *testing.T) {
+	h := newHarness(t)
+	h.env.OnActivity(act.ReadOrderState, mock.Anything, mock.Anything).Return(orderState("sale"), nil)
+	var fixedAt time.Time
+	h.env.OnActivity(act.CreateCheckout, mock.Anything, mock.Anything).Return(func(context.Context, activities.CheckoutInput) (*activities.CheckoutCreated, error) {
+		if fixedAt.IsZero() {
+			fixedAt = h.env.Now().Add(10 * time.Minute)
+		}
+		if h.env.Now().Before(fixedAt) {
+			return nil, afterpayCredentials
+		}
+		return &activities.CheckoutCreated{Token: testToken, Expires: h.env.Now().Add(3 * time.Hour), Amount: usd(11000), RedirectCheckoutURL: "http://afterpay.test/"}, nil
+	})
+	h.env.OnActivity(act.OpenTransaction, mock.Anything, mock.Anything).Return(int64(9), nil).Once()
+	h.expectCapture()
+	h.expectRecording()
+	h.expectAccounting()
+	h.expectNotes()
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.False(t, h.notesSay("Afterpay cannot be used for this order"))
+	require.True(t, h.notesSay("Afterpay refused the merchant credentials"))
+}
+
+func TestNothingToInvoiceYetCompletesWithANote(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	h.expectRecording()
+	noLines := odooRefused("Cannot create an invoice. No items are available to invoice.")
+	h.env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(nil, noLines).Once()
+	h.expectNotes()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	res := h.result()
+	require.Equal(t, StatusCompleted, res.Status)
+	require.Contains(t, res.Reason, "No items are available to invoice.")
+	require.True(t, h.notesSay("register the Afterpay payment on the invoice once the order is invoiced"))
+	require.Zero(t, h.calls["RefundPayment"]+h.calls["ReversePayment"])
+}
+
+func TestAPaymentOdooRefusesToRegisterWaitsForAnOperatorWhoRetries(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	h.expectRecording()
+	h.env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5, OpenName: "INV/2026/00001"}, nil).Twice()
+	noMethod := odooRefused("Please define a payment method line on your payment.")
+	h.env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.Anything).Return(int64(0), noMethod).Once()
+	h.env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.Anything).Return(int64(77), nil).Once()
+	h.expectNotes()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	var parked StatusView
+	var refusal, acceptance updateResult
+	h.env.RegisterDelayedCallback(func() {
+		parked = h.status()
+		h.env.UpdateWorkflow(UpdateOperatorAction, "resolve-without-note", &refusal, OperatorAction{Action: ActionResolve})
+		h.env.UpdateWorkflow(UpdateOperatorAction, "retry-1", &acceptance, OperatorAction{Action: ActionRetry, By: "finance@shop"})
+	}, 48*time.Hour)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.Equal(t, StatusNeedsAttention, parked.Status, "a business refusal waits for a person, however long")
+	require.False(t, parked.Attention.AutoRetry)
+	require.Contains(t, parked.Attention.Reason, "the payment could not be registered on invoice INV/2026/00001 (Please define a payment method line on your payment.)")
+	require.ErrorContains(t, refusal.rejected, "resolve needs a note")
+	require.NoError(t, acceptance.rejected)
+	require.True(t, h.notesSay(`register 110.00 USD on the invoice by hand in the Afterpay journal with memo "Afterpay 300000000001"`))
+	require.Zero(t, h.calls["RefundPayment"]+h.calls["ReversePayment"])
+}
+
+func TestAnOperatorCanResolveAParkedPaymentByHand(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	h.expectRecording()
+	h.env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5, OpenName: "INV/2026/00001"}, nil).Once()
+	h.env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.Anything).Return(int64(0), odooRefused("Please define a payment method line on your payment.")).Once()
+	h.expectNotes()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(SignalOperatorAction, OperatorAction{Action: ActionResolve, Note: "registered by hand as PBNK1/2026/00009", By: "ops@shop"})
+	}, time.Hour)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	res := h.result()
+	require.Equal(t, StatusResolved, res.Status)
+	require.Contains(t, res.Reason, "resolved by hand by ops@shop")
+	require.True(t, h.notesSay("registered by hand as PBNK1/2026/00009"))
 }
 
 func TestInvalidInputFailsWithoutRetry(t *testing.T) {
-	env := newEnv(t)
+	h := newHarness(t)
 	in := input()
 	in.OrderName = ""
-	env.ExecuteWorkflow(PaymentWorkflowName, in)
-	require.Error(t, env.GetWorkflowError())
+	h.env.ExecuteWorkflow(PaymentWorkflowName, in)
+	require.Error(t, h.env.GetWorkflowError())
 }
 
 func TestInstalmentPlanAddsUp(t *testing.T) {
@@ -376,141 +662,33 @@ func TestInstalmentPlanAddsUp(t *testing.T) {
 	require.Equal(t, start.AddDate(0, 0, 42), plan[3].Due)
 }
 
-func captureApproved(env *testsuite.TestWorkflowEnvironment) {
-	expectCheckout(env)
-	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).
-		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
-			return approved(env), nil
-		}).Once()
-	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(nil).Once()
-	signalReturn(env, time.Minute, ReturnSuccess, testToken)
-}
-
-func TestNothingToInvoiceYetCompletesWithANote(t *testing.T) {
-	env := newEnv(t)
-	captureApproved(env)
-	noLines := temporal.NewNonRetryableApplicationError("odoo invoice: fault 2", activities.ErrTypeOdooRejected, nil,
-		activities.OdooRejection{FaultCode: 2, Message: "There is no invoiceable line."})
-	env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(nil, noLines).Once()
-	var notes []string
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
-		notes = append(notes, args.Get(1).(activities.NoteInput).Body)
-	}).Return(nil).Times(2)
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	res := result(t, env)
-	require.Equal(t, StatusCompleted, res.Status)
-	require.Contains(t, res.Reason, "There is no invoiceable line.")
-	require.Contains(t, notes[1], "Odoo did not invoice the order yet (There is no invoiceable line.)")
-	require.Contains(t, notes[1], "register the Afterpay payment on the invoice once the order is invoiced")
-	env.AssertActivityNumberOfCalls(t, "RefundPayment", 0)
-	env.AssertActivityNumberOfCalls(t, "ReversePayment", 0)
-}
-
-func TestPaymentRegistrationFailureNeedsAttentionButKeepsTheMoney(t *testing.T) {
-	env := newEnv(t)
-	captureApproved(env)
-	noMethod := temporal.NewNonRetryableApplicationError("odoo register payment: fault 2", activities.ErrTypeOdooRejected, nil,
-		activities.OdooRejection{FaultCode: 2, Message: "Please define a payment method line on your payment."})
-	env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5, OpenName: "INV/2026/00001"}, nil).Once()
-	env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.Anything).Return(int64(0), noMethod).Once()
-	var notes []string
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
-		notes = append(notes, args.Get(1).(activities.NoteInput).Body)
-	}).Return(nil).Times(2)
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	res := result(t, env)
-	require.Equal(t, StatusNeedsAttention, res.Status)
-	require.Equal(t, "the payment could not be registered on invoice INV/2026/00001 (Please define a payment method line on your payment.)", res.Reason)
-	require.Contains(t, notes[1], `register it on the invoice by hand, in the Afterpay journal, with memo "Afterpay 300000000001"`)
-	env.AssertActivityNumberOfCalls(t, "RefundPayment", 0)
-	env.AssertActivityNumberOfCalls(t, "ReversePayment", 0)
-}
-
-func TestAlreadyPaidInvoiceRegistersNothing(t *testing.T) {
-	env := newEnv(t)
-	captureApproved(env)
-	env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}}, nil).Once()
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Return(nil).Once()
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	require.Equal(t, StatusCompleted, result(t, env).Status)
-	env.AssertActivityNumberOfCalls(t, "RegisterInvoicePayment", 0)
-}
-
-func TestOrderInAnUnknownCurrencyIsNotPayable(t *testing.T) {
-	env := newEnv(t)
-	jpy := temporal.NewNonRetryableApplicationError("odoo read: money: currency", activities.ErrTypeOrderCurrency, nil)
-	env.OnActivity(act.ReadOrder, mock.Anything, mock.Anything).Return(nil, jpy).Once()
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.MatchedBy(func(n activities.NoteInput) bool {
-		return n.OrderID == 42 && strings.Contains(n.Body, "currency is not one Afterpay trades in")
-	})).Return(nil).Once()
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	require.Equal(t, StatusNotPayable, result(t, env).Status)
-	env.AssertActivityNumberOfCalls(t, "CreateCheckout", 0)
-}
-
-func TestDeletedTransactionIsCompensatedWithANote(t *testing.T) {
-	env := newEnv(t)
-	expectCheckout(env)
-	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).
-		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
-			return approved(env), nil
-		}).Once()
-	gone := temporal.NewNonRetryableApplicationError("odoo set payment.transaction done: deleted", activities.ErrTypeTransactionMissing, nil,
-		activities.OdooRejection{Message: "the order's payment.transaction 9 was deleted in Odoo"})
-	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(gone).Twice()
-	env.OnActivity(act.ReversePayment, mock.Anything, testToken).Return(nil).Once()
-	var note activities.NoteInput
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
-		note = args.Get(1).(activities.NoteInput)
-	}).Return(nil).Once()
-	signalReturn(env, time.Minute, ReturnSuccess, testToken)
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	res := result(t, env)
-	require.Equal(t, StatusCompensated, res.Status)
-	require.Contains(t, res.Reason, "the order's payment.transaction 9 was deleted in Odoo")
-	require.NotContains(t, res.Reason, "OrderNotFound")
-	require.Contains(t, note.Body, "was reversed at Afterpay")
-	require.Contains(t, note.Body, "the order's payment.transaction 9 was deleted in Odoo")
-}
-
-// updateCallbacks records the answer of an update in the testsuite.
-type updateCallbacks struct {
+// updateResult records the answer of an update in the testsuite.
+type updateResult struct {
 	rejected error
-	outcome  *ReturnOutcome
+	value    any
 	err      error
 }
 
-func (u *updateCallbacks) Accept()          {}
-func (u *updateCallbacks) Reject(err error) { u.rejected = err }
-func (u *updateCallbacks) Complete(success any, err error) {
-	if o, ok := success.(ReturnOutcome); ok {
-		u.outcome = &o
-	}
-	u.err = err
-}
+func (u *updateResult) Accept()                         {}
+func (u *updateResult) Reject(err error)                { u.rejected = err }
+func (u *updateResult) Complete(success any, err error) { u.value, u.err = success, err }
 
 func TestCustomerReturnUpdateAnswersTheOutcomeAndRefusesOtherTokens(t *testing.T) {
-	env := newEnv(t)
-	expectCheckout(env)
-	expectAccounting(env)
-	env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).
-		Return(func(_ context.Context, _ activities.CaptureInput) (*activities.PaymentOutcome, error) {
-			return approved(env), nil
-		}).Once()
-	env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(nil).Once()
-	env.OnActivity(act.PostOrderNote, mock.Anything, mock.Anything).Return(nil).Once()
-	forged, genuine := &updateCallbacks{}, &updateCallbacks{}
-	env.RegisterDelayedCallback(func() {
-		env.UpdateWorkflow(UpdateCustomerReturn, "forged", forged, CustomerReturn{Status: ReturnCancelled, OrderToken: "002.someoneelse"})
-		env.UpdateWorkflow(UpdateCustomerReturn, "genuine", genuine, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken})
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	h.expectRecording()
+	h.expectAccounting()
+	var forged, genuine updateResult
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(UpdateCustomerReturn, "forged", &forged, CustomerReturn{Status: ReturnCancelled, OrderToken: "002.someoneelse"})
+		h.env.UpdateWorkflow(UpdateCustomerReturn, "genuine", &genuine, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken})
 	}, time.Minute)
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
-	require.Equal(t, StatusCompleted, result(t, env).Status)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, h.result().Status)
 	require.ErrorContains(t, forged.rejected, "not this payment's checkout token")
 	require.NoError(t, genuine.rejected)
 	require.NoError(t, genuine.err)
-	require.NotNil(t, genuine.outcome)
-	require.Equal(t, ReturnOutcome{Outcome: OutcomePaid, OrderName: "S00042", Amount: ptr(usd(11000))}, *genuine.outcome)
+	total := usd(11000)
+	require.Equal(t, ReturnOutcome{Outcome: OutcomePaid, OrderName: "S00042", Amount: &total}, genuine.value)
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -7,8 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
-
-	"github.com/odoo-afterpay/bridge/mapping"
 )
 
 // TestReplayRecordedHistories replays histories recorded on a real Temporal
@@ -22,7 +20,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			replayer := worker.NewWorkflowReplayer()
-			replayer.RegisterWorkflowWithOptions((&Payment{Mapper: mapping.NewMapper()}).Run, workflow.RegisterOptions{Name: PaymentWorkflowName})
+			replayer.RegisterWorkflowWithOptions((&Payment{}).Run, workflow.RegisterOptions{Name: PaymentWorkflowName})
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, file))
 		})
 	}

@@ -29,7 +29,7 @@ const (
 // cancelled and the merchant re-confirmed the order).
 var restartable = map[Status]bool{
 	StatusOrderNotConfirmed: true, StatusOrderCancelled: true, StatusNotPayable: true,
-	StatusCancelled: true, StatusExpired: true, StatusDeclined: true,
+	StatusExpired: true, StatusDeclined: true,
 }
 
 // StartPayment starts the order's payment workflow unless one is running or

@@ -55,13 +55,13 @@ const (
 	StatusCompensating      Status = "compensating"
 	StatusCompleted         Status = "completed"           // captured and recorded in Odoo
 	StatusDeclined          Status = "declined"            // Afterpay declined the payment
-	StatusCancelled         Status = "cancelled"           // the customer cancelled at Afterpay
 	StatusExpired           Status = "expired"             // the checkout expired unused
 	StatusNotPayable        Status = "not_payable"         // the order cannot be paid with Afterpay
 	StatusOrderNotConfirmed Status = "order_not_confirmed" // the order never read as confirmed
 	StatusOrderCancelled    Status = "order_cancelled"     // the order was cancelled in Odoo before checkout
 	StatusCompensated       Status = "compensated"         // captured, Odoo refused it, money returned
-	StatusNeedsAttention    Status = "needs_attention"     // something only an operator can resolve
+	StatusNeedsAttention    Status = "needs_attention"     // waiting, running, for a person or for a peer to come back
+	StatusResolved          Status = "resolved"            // an operator recorded the payment as handled by hand
 )
 
 // PaymentInput starts a payment workflow.

@@ -20,6 +20,7 @@ import (
 	"github.com/odoo-afterpay/bridge/api"
 	"github.com/odoo-afterpay/bridge/config"
 	"github.com/odoo-afterpay/bridge/internal/logging"
+	"github.com/odoo-afterpay/bridge/mapping"
 	"github.com/odoo-afterpay/bridge/odoo"
 	"github.com/odoo-afterpay/bridge/worker"
 )
@@ -82,7 +83,7 @@ func NewActivities(cfg config.Config, logger *slog.Logger) (*activities.Activiti
 	if err != nil {
 		return nil, err
 	}
-	return &activities.Activities{Afterpay: ap, Odoo: od}, nil
+	return &activities.Activities{Afterpay: ap, Odoo: od, Mapper: mapping.NewMapper()}, nil
 }
 
 // RunWorker runs the payment worker until ctx ends.

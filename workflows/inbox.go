@@ -1,0 +1,181 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// MessageKind is the kind of a Message.
+type MessageKind string
+
+// The kinds of message a payment receives.
+const (
+	MsgCustomerReturn MessageKind = "customer_return"
+	MsgAfterpayEvent  MessageKind = "afterpay_event"
+	MsgOperator       MessageKind = "operator"
+)
+
+// Message is one thing that happened outside the workflow: the customer's
+// return, an event at Afterpay, an operator's action. Every signal and
+// update lands in the payment's one inbox as a Message.
+type Message struct {
+	// ID deduplicates: a message with an ID seen before is dropped.
+	ID       string          `json:"id"`
+	Kind     MessageKind     `json:"kind"`
+	Return   *CustomerReturn `json:"return,omitempty"`
+	Afterpay *AfterpayEvent  `json:"afterpay,omitempty"`
+	Operator *OperatorAction `json:"operator,omitempty"`
+}
+
+// Inbox holds the messages not handled yet, in arrival order. A message
+// that arrives before its step waits there for it.
+type Inbox struct {
+	Pending []Message `json:"pending,omitempty"`
+	// Seen lists every message ID ever accepted.
+	Seen map[string]bool `json:"seen,omitempty"`
+}
+
+// add accepts m unless its ID was seen; it reports whether it did.
+func (b *Inbox) add(m Message) bool {
+	if b.Seen == nil {
+		b.Seen = map[string]bool{}
+	}
+	if b.Seen[m.ID] {
+		return false
+	}
+	b.Seen[m.ID] = true
+	b.Pending = append(b.Pending, m)
+	return true
+}
+
+// has reports whether a pending message satisfies want.
+func (b *Inbox) has(want func(*Message) bool) bool {
+	for i := range b.Pending {
+		if want(&b.Pending[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// take removes and returns the first pending message that satisfies want.
+func (b *Inbox) take(want func(*Message) bool) *Message {
+	for i := range b.Pending {
+		if want(&b.Pending[i]) {
+			m := b.Pending[i]
+			b.Pending = append(b.Pending[:i], b.Pending[i+1:]...)
+			return &m
+		}
+	}
+	return nil
+}
+
+// drop removes every pending message that satisfies match and returns them.
+func (b *Inbox) drop(match func(*Message) bool) []Message {
+	var kept, dropped []Message
+	for _, m := range b.Pending {
+		if match(&m) {
+			dropped = append(dropped, m)
+		} else {
+			kept = append(kept, m)
+		}
+	}
+	b.Pending = kept
+	return dropped
+}
+
+func kindIs(k MessageKind) func(*Message) bool {
+	return func(m *Message) bool { return m.Kind == k }
+}
+
+// channels are the payment's signal channels. Signals are read by the
+// workflow's one coroutine whenever it waits; updates add to the inbox
+// from their handlers.
+type channels struct {
+	customerReturn, afterpayEvent, operator workflow.ReceiveChannel
+}
+
+func newChannels(ctx workflow.Context) channels {
+	return channels{
+		customerReturn: workflow.GetSignalChannel(ctx, SignalCustomerReturn),
+		afterpayEvent:  workflow.GetSignalChannel(ctx, SignalAfterpayEvent),
+		operator:       workflow.GetSignalChannel(ctx, SignalOperatorAction),
+	}
+}
+
+func (c channels) waiting() bool {
+	return c.customerReturn.Len() > 0 || c.afterpayEvent.Len() > 0 || c.operator.Len() > 0
+}
+
+// drain moves every buffered signal into the inbox.
+func (r *run) drain(ctx workflow.Context) {
+	for {
+		var ret CustomerReturn
+		if !r.ch.customerReturn.ReceiveAsync(&ret) {
+			break
+		}
+		r.receive(ctx, returnMessage(ret))
+	}
+	for {
+		var ev AfterpayEvent
+		if !r.ch.afterpayEvent.ReceiveAsync(&ev) {
+			break
+		}
+		r.receive(ctx, Message{ID: "afterpay:" + ev.ID, Kind: MsgAfterpayEvent, Afterpay: &ev})
+	}
+	for {
+		var op OperatorAction
+		if !r.ch.operator.ReceiveAsync(&op) {
+			break
+		}
+		r.receive(ctx, r.operatorMessage(op, ""))
+	}
+}
+
+func returnMessage(ret CustomerReturn) Message {
+	return Message{ID: "return:" + ret.Status + ":" + ret.OrderToken, Kind: MsgCustomerReturn, Return: &ret}
+}
+
+// receive accepts m into the inbox, logging duplicates.
+func (r *run) receive(ctx workflow.Context, m Message) {
+	if !r.s.Inbox.add(m) {
+		r.logger.Info("Duplicate message ignored", "message", m.ID)
+		return
+	}
+	r.logger.Info("Message received", "kind", m.Kind)
+}
+
+// waitFor waits until a message that satisfies want arrives, and returns
+// it, or until d passes (d <= 0 waits without end) and returns nil.
+// Messages that do not satisfy want stay in the inbox for their step.
+func (r *run) waitFor(ctx workflow.Context, d time.Duration, summary string, want func(*Message) bool) (*Message, error) {
+	deadline := workflow.Now(ctx).Add(d)
+	for {
+		r.drain(ctx)
+		if m := r.s.Inbox.take(want); m != nil {
+			return m, nil
+		}
+		ready := func() bool { return r.ch.waiting() || r.s.Inbox.has(want) }
+		if d <= 0 {
+			if err := workflow.Await(ctx, ready); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		remaining := deadline.Sub(workflow.Now(ctx))
+		if remaining <= 0 {
+			return nil, nil
+		}
+		ok, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+			Timeout: remaining, TimerOptions: workflow.TimerOptions{Summary: summary},
+		}, ready)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			r.drain(ctx)
+			return r.s.Inbox.take(want), nil
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/odoo-afterpay/bridge/activities"
+)
+
+// capture captures the approved checkout in full. Whenever the outcome of
+// the capture is unknown (its answer lost, then an outage, a timeout or
+// refused credentials) the workflow learns it from Afterpay by token before
+// it does anything else: a capture is never taken for failed because its
+// answer did not arrive.
+func (r *run) capture(ctx workflow.Context) error {
+	var payment activities.PaymentOutcome
+	err := workflow.ExecuteActivity(withAfterpay(ctx), act.CapturePayment, activities.CaptureInput{
+		Token: r.s.Checkout.Token, MerchantReference: r.in.OrderName,
+	}).Get(ctx, &payment)
+	if err == nil {
+		return r.captured(ctx, &payment)
+	}
+	if rej, ok := activities.RejectionOf(err); ok && rej.ErrorCode == "invalid_order_transaction_status" {
+		// The customer has not approved at Afterpay yet: a redirect that came
+		// early (or was forged), or a probe. Keep waiting; the genuine return
+		// looks the same as the early one, so it must not count as a duplicate.
+		r.logger.Info("Afterpay: the customer has not approved yet")
+		delete(r.s.Inbox.Seen, returnMessage(CustomerReturn{Status: ReturnSuccess, OrderToken: r.s.Checkout.Token}).ID)
+		if !workflow.Now(ctx).Before(r.s.Checkout.Expires) {
+			r.expired(ctx)
+			return nil
+		}
+		r.moveTo(ctx, PhaseAwaitingCustomer)
+		return nil
+	}
+	// Any other failure leaves the outcome open: look it up.
+	var found activities.PaymentLookup
+	if lerr := workflow.ExecuteActivity(withAfterpay(ctx), act.LookupPayment, r.s.Checkout.Token).Get(ctx, &found); lerr != nil {
+		// Neither the capture nor the look-up answered: wait for Afterpay
+		// (or for its credentials to be fixed) and try both again.
+		return err
+	}
+	if found.Found {
+		r.logger.Info("The capture's outcome was learned from Afterpay by token", "afterpayOrder", found.Payment.OrderID)
+		return r.captured(ctx, &found.Payment)
+	}
+	if rej, ok := activities.RejectionOf(err); ok && rej.ErrorCode == "invalid_token" {
+		r.expired(ctx)
+		return nil
+	}
+	return err
+}
+
+// captured applies Afterpay's answer: approved money is recorded next; a
+// declined payment ends without money.
+func (r *run) captured(ctx workflow.Context, p *activities.PaymentOutcome) error {
+	r.s.AfterpayOrderID = p.OrderID
+	if err := workflow.UpsertTypedSearchAttributes(ctx, AfterpayOrderIDKey.ValueSet(p.OrderID)); err != nil {
+		return err
+	}
+	if !p.Approved() {
+		r.endWithoutMoney(ctx, Ending{Status: StatusDeclined, Reason: "Afterpay declined the payment",
+			Note: "Afterpay payment not completed: Afterpay declined the payment.", Label: "Declined"})
+		return nil
+	}
+	if err := r.s.Ledger.Apply(LedgerEntry{Key: "capture", Kind: EntryCaptured, Amount: p.Amount, At: p.Created, Ref: p.OrderID}); err != nil {
+		return err
+	}
+	r.s.CapturedAt = p.Created
+	r.moveTo(ctx, PhaseRecording)
+	return nil
+}
+
+// expired ends a checkout the customer never completed.
+func (r *run) expired(ctx workflow.Context) {
+	r.endWithoutMoney(ctx, Ending{Status: StatusExpired, Reason: "the Afterpay checkout expired before the customer completed it",
+		Note: "Afterpay payment not completed: the Afterpay checkout expired before the customer completed it.", Label: "Checkout expired"})
+}
