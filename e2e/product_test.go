@@ -69,7 +69,9 @@ type product struct {
 	sim        *sandbox.Server
 	// run makes partners, products and orders of this run unique, so that
 	// the test can run again on the same database.
-	run string
+	run    string
+	logger *slog.Logger
+	worker *runningWorker
 }
 
 func temporalCLI(t testing.TB) string {
@@ -188,18 +190,49 @@ func startProduct(t testing.TB) *product {
 	ap, err := app.NewAfterpayClient(cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 
-	done := make(chan struct{}, 2)
-	go func() { _ = app.RunWorker(ctx, cfg, dev.Client(), logger); done <- struct{}{} }()
+	apiDone := make(chan struct{})
 	go func() {
 		_ = app.ServeListener(ctx, apiLn, app.APIHandler(cfg, dev.Client(), logger), nil)
-		done <- struct{}{}
+		close(apiDone)
 	}()
-	t.Cleanup(func() { cancel(); <-done; <-done })
-
-	return &product{
+	p := &product{
 		cfg: cfg, temporal: dev.Client(), odoo: od, odooFaults: faults, realOdoo: target.real,
-		afterpay: ap, apiURL: apiURL, sim: sim, run: fmt.Sprintf("%x", time.Now().UnixNano()),
+		afterpay: ap, apiURL: apiURL, sim: sim, run: fmt.Sprintf("%x", time.Now().UnixNano()), logger: logger,
 	}
+	p.startWorker(t)
+	t.Cleanup(func() { p.stopWorker(t); cancel(); <-apiDone })
+	return p
+}
+
+// startWorker starts the product's worker, as `cmd/worker` would.
+func (p *product) startWorker(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		if err := app.RunWorker(ctx, p.cfg, p.temporal, p.logger); err != nil {
+			t.Errorf("worker: %v", err)
+		}
+		close(done)
+	}()
+	p.worker = &runningWorker{cancel: cancel, done: done}
+}
+
+// stopWorker stops the worker as SIGTERM would: gracefully, letting the
+// calls in flight finish.
+func (p *product) stopWorker(t testing.TB) {
+	t.Helper()
+	if p.worker == nil {
+		return
+	}
+	p.worker.cancel()
+	<-p.worker.done
+	p.worker = nil
+}
+
+type runningWorker struct {
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 var seq atomic.Int64
@@ -300,7 +333,7 @@ func (p *product) waitCheckout(t testing.TB, order string) workflows.CheckoutInf
 		require.NoError(c, err)
 		require.NoError(c, val.Get(&info))
 		require.NotEmpty(c, info.RedirectCheckoutURL)
-	}, 30*time.Second, 100*time.Millisecond, "the order %s never got a checkout URL", order)
+	}, time.Minute, 100*time.Millisecond, "the order %s never got a checkout URL", order)
 	return info
 }
 

@@ -1,0 +1,200 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/odoo-afterpay/bridge/afterpay"
+	"github.com/odoo-afterpay/bridge/afterpay/sandbox"
+	"github.com/odoo-afterpay/bridge/internal/odoofault"
+	"github.com/odoo-afterpay/bridge/internal/shopper"
+	"github.com/odoo-afterpay/bridge/workflows"
+)
+
+// TestEndToEndFaults is the fault suite on the wire: each case injects a
+// fault between the product and Afterpay (the simulator's faults) or Odoo
+// (the XML-RPC proxy, in front of the fake or a real Odoo), then reads the
+// truth back on both sides: no cent lost or doubled, and Odoo says what
+// happened.
+func TestEndToEndFaults(t *testing.T) {
+	p := startProduct(t)
+	ctx := context.Background()
+
+	t.Run("Afterpay errors on the capture are retried with the same key: one capture, recorded once", func(t *testing.T) {
+		orderID, order := p.quotation(t, true, invoicedOnOrder(5150, 1))
+		p.confirm(t, orderID)
+		info := p.waitCheckout(t, order)
+		for _, f := range []sandbox.Fault{
+			{Endpoint: sandbox.EndpointCapture, Kind: sandbox.FaultServerError, Times: 1},
+			{Endpoint: sandbox.EndpointCapture, Kind: sandbox.FaultTooManyRequests, RetryAfter: time.Second, Times: 1},
+			{Endpoint: sandbox.EndpointCapture, Kind: sandbox.FaultConnectionReset, Times: 1},
+		} {
+			require.NoError(t, p.sim.InjectFault(f))
+		}
+		t.Cleanup(p.sim.ClearFaults)
+		_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
+		require.NoError(t, err)
+		res := p.result(t, order)
+		require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+		payment, err := p.afterpay.GetPaymentByToken(ctx, info.Token)
+		require.NoError(t, err)
+		captures := 0
+		for _, ev := range payment.Events {
+			if ev.Type == afterpay.EventCaptured {
+				captures++
+			}
+		}
+		require.Equal(t, 1, captures, "one capture at Afterpay")
+		p.requireRecordedOnce(t, orderID, order, res.AfterpayOrderID)
+		p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
+	})
+
+	t.Run("Odoo losing the answer of each write after committing it: read back, recorded once", func(t *testing.T) {
+		orderID, order := p.quotation(t, true, invoicedOnOrder(6200, 1))
+		for _, call := range [][2]string{
+			{"payment.transaction", "create"}, {"payment.transaction", "write"}, {"sale.order", "message_post"},
+			{"sale.order", "write"}, {"sale.advance.payment.inv", "create_invoices"}, {"account.move", "action_post"},
+			{"account.move", "write"}, {"account.payment.register", "action_create_payments"}, {"account.payment", "write"},
+		} {
+			p.odooFaults.Inject(odoofault.Rule{Model: call[0], Method: call[1], Action: odoofault.LoseAnswer, Times: 1})
+		}
+		t.Cleanup(p.odooFaults.Clear)
+		p.confirm(t, orderID)
+		info := p.waitCheckout(t, order)
+		_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
+		require.NoError(t, err)
+		res := p.result(t, order)
+		require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+		p.requireRecordedOnce(t, orderID, order, res.AfterpayOrderID)
+		p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
+	})
+
+	for _, step := range []struct{ name, model, method string }{
+		{"the transaction", "payment.transaction", "write"},
+		{"the chatter note", "sale.order", "message_post"},
+	} {
+		t.Run("Odoo refusing "+step.name+" of a captured payment: the money goes back and Odoo says so", func(t *testing.T) {
+			orderID, order := p.quotation(t, true, invoicedOnOrder(3700, 1))
+			p.confirm(t, orderID)
+			info := p.waitCheckout(t, order)
+			// One business fault on the first such call after the capture.
+			p.odooFaults.Inject(odoofault.Rule{Model: step.model, Method: step.method, Action: odoofault.Refuse,
+				Message: "Injected refusal of " + step.name + ".", Times: 1})
+			t.Cleanup(p.odooFaults.Clear)
+			_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
+			require.NoError(t, err)
+			res := p.result(t, order)
+			require.Equal(t, workflows.StatusCompensated, res.Status, res.Reason)
+			require.Equal(t, "cancel", p.transaction(t, order)["state"], "Odoo does not show the money as received")
+			p.requireChatterSays(t, orderID, "was reversed at Afterpay", "Injected refusal of "+step.name+".")
+			p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
+		})
+	}
+
+	t.Run("the worker stopped while each activity of the payment is in flight: it resumes, nothing twice, nothing reversed", func(t *testing.T) {
+		orderID, order := p.quotation(t, true, invoicedOnOrder(8800, 1))
+		slow := 1500 * time.Millisecond
+		// Each step is slowed once, so that the worker can be stopped while
+		// it is in flight.
+		steps := []struct {
+			activity      string
+			model, method string // an Odoo call the activity makes
+			endpoint      string // or an Afterpay endpoint
+			times         int    // Odoo calls slowed: earlier activities may make the same call
+		}{
+			{activity: "ReadOrderState", model: "sale.order", method: "search_read"},
+			{activity: "CreateCheckout", endpoint: sandbox.EndpointCreateCheckout},
+			{activity: "OpenTransaction", model: "payment.transaction", method: "create"},
+			{activity: "CapturePayment", endpoint: sandbox.EndpointCapture},
+			{activity: "SetTransactionState", model: "payment.transaction", method: "write", times: 2}, // OpenTransaction writes it pending
+			{activity: "PostOrderNote", model: "sale.order", method: "message_post"},
+			{activity: "SetOrderAfterpay", model: "sale.order", method: "write"},
+			{activity: "InvoiceOrder", model: "sale.advance.payment.inv", method: "create"},
+			{activity: "RegisterInvoicePayment", model: "account.payment.register", method: "create"},
+		}
+		for _, s := range steps {
+			if s.endpoint != "" {
+				require.NoError(t, p.sim.InjectFault(sandbox.Fault{Endpoint: s.endpoint, Kind: sandbox.FaultLatency, Delay: slow, Times: 1}))
+			} else {
+				p.odooFaults.Inject(odoofault.Rule{Model: s.model, Method: s.method, Action: odoofault.Slow, Delay: slow, Times: max(s.times, 1)})
+			}
+		}
+		t.Cleanup(func() { p.sim.ClearFaults(); p.odooFaults.Clear() })
+		p.confirm(t, orderID)
+		var token string
+		approved := make(chan error, 1)
+		for _, s := range steps {
+			if s.activity == "CapturePayment" {
+				// The customer approves; their return reaches the workflow
+				// once a worker runs again.
+				info := p.waitCheckout(t, order)
+				token = info.Token
+				go func() {
+					_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
+					approved <- err
+				}()
+			}
+			p.waitForActivity(t, order, s.activity)
+			p.stopWorker(t)
+			p.startWorker(t)
+		}
+		require.NoError(t, <-approved)
+		res := p.result(t, order)
+		require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+		payment, err := p.afterpay.GetPaymentByToken(ctx, token)
+		require.NoError(t, err)
+		require.Equal(t, "CAPTURED", payment.PaymentState, "never reversed")
+		p.requireRecordedOnce(t, orderID, order, res.AfterpayOrderID)
+		p.requireMoneyAddsUp(t, token, res.AfterpayOrderID)
+	})
+}
+
+// waitForActivity waits until the order's workflow has an activity of that
+// type started on a worker.
+func (p *product) waitForActivity(t testing.TB, order, activity string) {
+	t.Helper()
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		desc, err := p.temporal.DescribeWorkflowExecution(context.Background(), p.workflowID(order), "")
+		require.NoError(c, err)
+		started := false
+		for _, a := range desc.GetPendingActivities() {
+			if a.GetActivityType().GetName() == activity && a.GetState() == enumspb.PENDING_ACTIVITY_STATE_STARTED {
+				started = true
+			}
+		}
+		require.True(c, started, "%s in flight", activity)
+	}, time.Minute, 20*time.Millisecond)
+}
+
+// requireRecordedOnce checks that Odoo holds exactly one of each record a
+// payment makes: the transaction, the capture's note, the invoice and its
+// payment, linked both ways.
+func (p *product) requireRecordedOnce(t testing.TB, orderID int64, order, afterpayOrderID string) {
+	t.Helper()
+	ctx := context.Background()
+	tx := p.transaction(t, order) // exactly one
+	require.Equal(t, "done", tx["state"])
+	notes, err := p.odoo.SearchRead(ctx, "mail.message", []any{
+		[]any{"model", "=", "sale.order"}, []any{"res_id", "=", orderID}, []any{"body", "ilike", "Afterpay payment captured"},
+	}, []string{"id"}, nil)
+	require.NoError(t, err)
+	require.Len(t, notes, 1, "one capture note")
+	invoices, err := p.odoo.SearchRead(ctx, "account.move",
+		[]any{[]any{"invoice_origin", "=", order}, []any{"move_type", "=", "out_invoice"}, []any{"state", "!=", "cancel"}},
+		[]string{"payment_state"}, nil)
+	require.NoError(t, err)
+	require.Len(t, invoices, 1, "one invoice")
+	require.Contains(t, []any{"paid", "in_payment"}, invoices[0]["payment_state"])
+	payments, err := p.odoo.SearchRead(ctx, "account.payment",
+		[]any{[]any{"memo", "=", "Afterpay " + afterpayOrderID}}, []string{"payment_transaction_id", "state"}, nil)
+	require.NoError(t, err)
+	require.Len(t, payments, 1, "one payment")
+	link, err := payments[0].Ref("payment_transaction_id")
+	require.NoError(t, err)
+	require.Equal(t, tx.ID(), link.ID)
+}
