@@ -96,6 +96,35 @@ func TestEndToEndFaults(t *testing.T) {
 		})
 	}
 
+	t.Run("Odoo down past the recording window: reversed in time, and Odoo says so once it answers", func(t *testing.T) {
+		orderID, order := p.quotation(t, true, invoicedOnOrder(4400, 1))
+		// Started ahead of Odoo's webhook, with a short recording window.
+		outcome, _, err := workflows.StartPayment(ctx, p.temporal, p.cfg.Temporal.TaskQueue, workflows.PaymentInput{
+			Database: p.cfg.Odoo.Database, OrderName: order, OrderID: orderID, ReturnURL: p.apiURL + "/afterpay/return",
+			ConfirmationTimeout: time.Minute, RecordWindow: 3 * time.Second,
+		})
+		require.NoError(t, err)
+		require.Equal(t, workflows.Started, outcome)
+		p.confirm(t, orderID)
+		info := p.waitCheckout(t, order)
+		p.odooFaults.Inject(odoofault.Rule{Model: "payment.transaction", Method: "write", Action: odoofault.Unavailable})
+		t.Cleanup(p.odooFaults.Clear)
+		_, err = shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
+		require.NoError(t, err)
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			payment, err := p.afterpay.GetPaymentByToken(ctx, info.Token)
+			require.NoError(c, err)
+			require.Equal(c, "REVERSED", payment.PaymentState)
+		}, 30*time.Second, 200*time.Millisecond, "reversed while Odoo is down")
+		require.Equal(t, workflows.StatusCompensating, p.status(t, order).Status, "Odoo does not know yet")
+		p.odooFaults.Clear() // Odoo answers again
+		res := p.result(t, order)
+		require.Equal(t, workflows.StatusCompensated, res.Status, res.Reason)
+		require.Equal(t, "cancel", p.transaction(t, order)["state"])
+		p.requireChatterSays(t, orderID, "was reversed at Afterpay")
+		p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
+	})
+
 	t.Run("the worker stopped while each activity of the payment is in flight: it resumes, nothing twice, nothing reversed", func(t *testing.T) {
 		orderID, order := p.quotation(t, true, invoicedOnOrder(8800, 1))
 		slow := 1500 * time.Millisecond

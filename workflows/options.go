@@ -7,10 +7,10 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// recordWindow bounds how long Odoo may stay unreachable while recording a
-// captured payment before the money is given back. It leaves room to
-// reverse (no fee) inside Afterpay's 10-minute reversal window.
-const recordWindow = 7 * time.Minute
+// DefaultRecordWindow bounds how long Odoo may stay unreachable while
+// recording a captured payment before the money is given back. It leaves
+// room to reverse (no fee) inside Afterpay's 10-minute reversal window.
+const DefaultRecordWindow = 7 * time.Minute
 
 func withOdoo(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -22,10 +22,13 @@ func withOdoo(ctx workflow.Context) workflow.Context {
 	})
 }
 
-func odooRecordOptions() workflow.ActivityOptions {
+func odooRecordOptions(window time.Duration) workflow.ActivityOptions {
+	if window <= 0 {
+		window = DefaultRecordWindow
+	}
 	return workflow.ActivityOptions{
-		StartToCloseTimeout:    45 * time.Second,
-		ScheduleToCloseTimeout: recordWindow,
+		StartToCloseTimeout:    min(45*time.Second, window),
+		ScheduleToCloseTimeout: window,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second,
 		},

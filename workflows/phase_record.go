@@ -17,7 +17,7 @@ import (
 // or restarting meanwhile is no answer from Odoo: its activities are
 // retried, never taken for a refusal.
 func (r *run) record(ctx workflow.Context) error {
-	rctx := workflow.WithActivityOptions(ctx, odooRecordOptions())
+	rctx := workflow.WithActivityOptions(ctx, odooRecordOptions(r.in.RecordWindow))
 	amount := r.s.Ledger.Net()
 	err := workflow.ExecuteActivity(rctx, act.SetTransactionState, activities.TransactionStateInput{
 		TransactionID: r.s.TransactionID, State: "done", ProviderReference: r.s.AfterpayOrderID,

@@ -77,6 +77,11 @@ type PaymentInput struct {
 	ReturnURL string `json:"returnUrl"`
 	// ConfirmationTimeout bounds the wait for the order to read as confirmed.
 	ConfirmationTimeout time.Duration `json:"confirmationTimeout"`
+	// RecordWindow bounds how long Odoo may stay unreachable while a
+	// captured payment is recorded before the money goes back; 0 means
+	// DefaultRecordWindow. Keep it well inside Afterpay's 10-minute
+	// reversal window.
+	RecordWindow time.Duration `json:"recordWindow,omitempty"`
 }
 
 // Validate reports a malformed input, which no retry can fix.
@@ -88,6 +93,8 @@ func (in PaymentInput) Validate() error {
 		return fmt.Errorf("payment input: order name is empty")
 	case in.ReturnURL == "":
 		return fmt.Errorf("payment input: return URL is empty")
+	case in.RecordWindow < 0 || in.RecordWindow > 9*time.Minute:
+		return fmt.Errorf("payment input: record window %s is not between 0 and 9 minutes (Afterpay reverses within 10)", in.RecordWindow)
 	}
 	return nil
 }
