@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,34 +32,42 @@ import (
 	"github.com/odoo-afterpay/bridge/odoo/provision"
 )
 
-// Fixed local ports, so that URLs stay the same between runs.
-const (
-	temporalPort = 7233
-	temporalUI   = 8233
-	apiPort      = 8080
-	sandboxPort  = 8090
-	odooPort     = 8069
-)
+// ports are the local ports; fixed by default, so that URLs stay the same
+// between runs.
+type ports struct {
+	temporal, temporalUI, api, sandbox, odoo int
+}
 
 func main() {
 	dir := flag.String("dir", ".dev", "where the dev data lives (Temporal's SQLite, simulator and fake Odoo state, secrets)")
 	binary := flag.String("temporal", "bin/temporal", "the temporal CLI")
+	var p ports
+	flag.IntVar(&p.temporal, "temporal-port", 7233, "Temporal frontend port")
+	flag.IntVar(&p.temporalUI, "ui-port", 8233, "Temporal Web UI port")
+	flag.IntVar(&p.api, "api-port", 8080, "the API's port")
+	flag.IntVar(&p.sandbox, "sandbox-port", 8090, "the Afterpay simulator's port")
+	flag.IntVar(&p.odoo, "odoo-port", 8069, "the fake Odoo's port")
 	flag.Parse()
 	logger := logging.New(os.Stderr, logging.FormatText, slog.LevelInfo)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *dir, *binary, logger); err != nil {
+	if err := run(ctx, *dir, *binary, p, logger); err != nil {
 		logger.Error("make dev failed", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dir, binary string, logger *slog.Logger) error {
+func run(ctx context.Context, dir, binary string, ports ports, logger *slog.Logger) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	release, err := lockDir(dir)
+	if err != nil {
+		return err
+	}
+	defer release()
 	envFile := filepath.Join(dir, "dev.env")
-	env, err := devEnv(envFile)
+	env, err := devEnv(envFile, ports)
 	if err != nil {
 		return err
 	}
@@ -66,7 +75,7 @@ func run(ctx context.Context, dir, binary string, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range []int{temporalPort, temporalUI, apiPort, sandboxPort, odooPort} {
+	for _, p := range []int{ports.temporal, ports.temporalUI, ports.api, ports.sandbox, ports.odoo} {
 		if err := portFree(p); err != nil {
 			return err
 		}
@@ -75,7 +84,7 @@ func run(ctx context.Context, dir, binary string, logger *slog.Logger) error {
 	logger.Info("Starting Temporal dev server", "db", filepath.Join(dir, "temporal.db"))
 	tsrv, err := devtemporal.Start(ctx, devtemporal.Options{
 		Binary: binary, DBFile: filepath.Join(dir, "temporal.db"), LogFile: filepath.Join(dir, "temporal.log"),
-		Port: temporalPort, UIPort: temporalUI,
+		Port: ports.temporal, UIPort: ports.temporalUI,
 	})
 	if err != nil {
 		return err
@@ -105,17 +114,17 @@ func run(ctx context.Context, dir, binary string, logger *slog.Logger) error {
 	simOpts := sandbox.Options{
 		MerchantID: cfg.Afterpay.MerchantID, SecretKey: cfg.Afterpay.SecretKey.Reveal(),
 		Currency: "USD", MinimumAmount: money.MustNew(100, "USD"), MaximumAmount: money.MustNew(200000, "USD"),
-		PublicURL: fmt.Sprintf("http://localhost:%d", sandboxPort), CountryPath: "us",
+		PublicURL: fmt.Sprintf("http://localhost:%d", ports.sandbox), CountryPath: "us",
 		Logger: logger.With("component", "afterpay-sandbox"),
 	}
 	goServe("afterpay sandbox", func() error {
-		return sandbox.Run(svcCtx, simOpts, fmt.Sprintf("127.0.0.1:%d", sandboxPort), filepath.Join(dir, "afterpay-sandbox.json"))
+		return sandbox.Run(svcCtx, simOpts, fmt.Sprintf("127.0.0.1:%d", ports.sandbox), filepath.Join(dir, "afterpay-sandbox.json"))
 	})
 
 	odooReady := make(chan string, 1)
 	goServe("fake odoo", func() error {
 		return fakeodoo.Run(svcCtx, fakeodoo.RunConfig{
-			Addr: fmt.Sprintf("127.0.0.1:%d", odooPort), Database: cfg.Odoo.Database, Seed: "demo",
+			Addr: fmt.Sprintf("127.0.0.1:%d", ports.odoo), Database: cfg.Odoo.Database, Seed: "demo",
 			StateFile: filepath.Join(dir, "fake-odoo.json"),
 			Users:     []fakeodoo.User{{Login: cfg.Odoo.Username, Password: cfg.Odoo.Password.Reveal(), UID: 2}},
 			Logger:    logger.With("component", "fake-odoo"),
@@ -165,7 +174,7 @@ func run(ctx context.Context, dir, binary string, logger *slog.Logger) error {
   Settings and local secrets: %s
   Next, in another terminal:  make demo
 
-`, cfg.Temporal.UIURL, cfg.API.PublicURL, sandboxPort, cfg.Afterpay.MerchantID, cfg.Odoo.URL, cfg.Odoo.Database, cfg.Odoo.Username, cfg.Temporal.Address, envFile)
+`, cfg.Temporal.UIURL, cfg.API.PublicURL, ports.sandbox, cfg.Afterpay.MerchantID, cfg.Odoo.URL, cfg.Odoo.Database, cfg.Odoo.Username, cfg.Temporal.Address, envFile)
 
 	select {
 	case <-ctx.Done():
@@ -178,7 +187,7 @@ func run(ctx context.Context, dir, binary string, logger *slog.Logger) error {
 
 // devEnv reads the dev settings, creating them with fresh random secrets on
 // the first run so that no secret lives in the code.
-func devEnv(path string) (map[string]string, error) {
+func devEnv(path string, p ports) (map[string]string, error) {
 	if _, err := os.Stat(path); err == nil {
 		return config.ReadEnvFile(path)
 	}
@@ -188,18 +197,18 @@ func devEnv(path string) (map[string]string, error) {
 		return hex.EncodeToString(b)
 	}
 	env := map[string]string{
-		"TEMPORAL_ADDRESS":        fmt.Sprintf("127.0.0.1:%d", temporalPort),
-		"TEMPORAL_UI_URL":         fmt.Sprintf("http://localhost:%d", temporalUI),
-		"ODOO_URL":                fmt.Sprintf("http://127.0.0.1:%d", odooPort),
+		"TEMPORAL_ADDRESS":        fmt.Sprintf("127.0.0.1:%d", p.temporal),
+		"TEMPORAL_UI_URL":         fmt.Sprintf("http://localhost:%d", p.temporalUI),
+		"ODOO_URL":                fmt.Sprintf("http://127.0.0.1:%d", p.odoo),
 		"ODOO_DB":                 "odoo",
 		"ODOO_USERNAME":           "admin",
 		"ODOO_PASSWORD":           secret(),
 		"AFTERPAY_MERCHANT_ID":    "100101",
 		"AFTERPAY_SECRET_KEY":     secret(),
-		"AFTERPAY_BASE_URL":       fmt.Sprintf("http://127.0.0.1:%d", sandboxPort),
-		"AFTERPAY_STORE_URL":      "http://localhost:8080",
-		"API_ADDR":                fmt.Sprintf("127.0.0.1:%d", apiPort),
-		"API_PUBLIC_URL":          fmt.Sprintf("http://localhost:%d", apiPort),
+		"AFTERPAY_BASE_URL":       fmt.Sprintf("http://127.0.0.1:%d", p.sandbox),
+		"AFTERPAY_STORE_URL":      fmt.Sprintf("http://localhost:%d", p.api),
+		"API_ADDR":                fmt.Sprintf("127.0.0.1:%d", p.api),
+		"API_PUBLIC_URL":          fmt.Sprintf("http://localhost:%d", p.api),
 		"ODOO_WEBHOOK_TOKEN":      secret(),
 		"AFTERPAY_WEBHOOK_SECRET": secret(),
 	}
@@ -217,6 +226,23 @@ func devEnv(path string) (map[string]string, error) {
 		return nil, err
 	}
 	return env, nil
+}
+
+// lockDir makes sure one `make dev` at a time uses dir. A lock left by a
+// run that was killed (kill -9) is taken over: its pid is gone.
+func lockDir(dir string) (release func(), err error) {
+	path := filepath.Join(dir, "dev.pid")
+	if data, err := os.ReadFile(path); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid != os.Getpid() && syscall.Kill(pid, 0) == nil {
+			if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil && strings.Contains(string(cmdline), "dev") {
+				return nil, fmt.Errorf("another `make dev` (pid %d) is running on %s; stop it first", pid, dir)
+			}
+		}
+	}
+	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return nil, err
+	}
+	return func() { _ = os.Remove(path) }, nil
 }
 
 func portFree(port int) error {

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -31,9 +33,37 @@ type Options struct {
 
 // Server is a running dev server.
 type Server struct {
-	cmd  *exec.Cmd
-	done chan error
-	Addr string
+	cmd     *exec.Cmd
+	done    chan error
+	pidFile string
+	Addr    string
+}
+
+// stopLeftover stops a dev server an earlier run started on the same
+// database and did not stop (its runner was killed): otherwise it keeps the
+// ports and the database, and the next run cannot start.
+func stopLeftover(pidFile string) error {
+	data, err := os.ReadFile(pidFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return os.Remove(pidFile)
+	}
+	// Only a process that is still that server: pids are reused.
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err == nil && strings.Contains(string(cmdline), "start-dev") && strings.Contains(string(cmdline), filepath.Base(strings.TrimSuffix(pidFile, ".pid"))) {
+		_ = syscall.Kill(-pid, syscall.SIGTERM)
+		for i := 0; i < 60 && syscall.Kill(pid, 0) == nil; i++ {
+			time.Sleep(250 * time.Millisecond)
+		}
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
+	return os.Remove(pidFile)
 }
 
 // Args builds the command line; exported so the README and tests agree.
@@ -76,16 +106,27 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	pidFile := o.DBFile + ".pid"
+	if err := stopLeftover(pidFile); err != nil {
+		logFile.Close()
+		return nil, err
+	}
 	cmd := exec.Command(o.Binary, Args(o)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Its own process group: Ctrl-C in the terminal reaches the dev runner,
-	// which then stops the server in order.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// which then stops the server in order. If the runner dies without
+	// stopping it (kill -9), the kernel stops the server too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("start temporal dev server: %w", err)
 	}
-	s := &Server{cmd: cmd, done: make(chan error, 1), Addr: fmt.Sprintf("%s:%d", o.IP, o.Port)}
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)), 0o644); err != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		logFile.Close()
+		return nil, fmt.Errorf("record the dev server's pid: %w", err)
+	}
+	s := &Server{cmd: cmd, done: make(chan error, 1), Addr: fmt.Sprintf("%s:%d", o.IP, o.Port), pidFile: pidFile}
 	go func() { s.done <- cmd.Wait(); logFile.Close() }()
 	if err := s.waitReady(ctx, time.Minute); err != nil {
 		s.Stop()
@@ -120,6 +161,7 @@ func (s *Server) waitReady(ctx context.Context, limit time.Duration) error {
 
 // Stop asks the server to shut down and waits, killing it after 15 s.
 func (s *Server) Stop() error {
+	defer os.Remove(s.pidFile)
 	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGINT)
 	select {
 	case <-s.done:

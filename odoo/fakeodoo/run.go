@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,8 +23,10 @@ type RunConfig struct {
 	Database string
 	// Seed is "demo" (the default, built in) or an odoo-seed-shaped folder.
 	Seed string
-	// StateFile, when set, is loaded at start if it exists and saved after
-	// committed writes (debounced) and on shutdown.
+	// StateFile, when set, is loaded at start if it exists, and saved after
+	// every call that committed a change, before the next call is served
+	// on that connection, and on shutdown: `make dev` keeps its data even
+	// when it is killed.
 	StateFile string
 	// Users default to admin/admin with uid 2.
 	Users []User
@@ -31,8 +35,6 @@ type RunConfig struct {
 	// Ready, when set, is called with the listening address (host:port)
 	// once the server accepts connections.
 	Ready func(addr string)
-	// SaveDelay debounces state-file saves; default 500 ms.
-	SaveDelay time.Duration
 }
 
 // Run serves a fake Odoo until ctx is done, then shuts down gracefully and
@@ -47,19 +49,11 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.SaveDelay <= 0 {
-		cfg.SaveDelay = 500 * time.Millisecond
-	}
 	log := cfg.Logger
-	changed := make(chan struct{}, 1)
+	var dirty atomic.Bool
 	opts := Options{Database: cfg.Database, Users: cfg.Users, Logger: log}
 	if cfg.StateFile != "" {
-		opts.AfterCommit = func() {
-			select {
-			case changed <- struct{}{}:
-			default:
-			}
-		}
+		opts.AfterCommit = func() { dirty.Store(true) }
 	}
 	srv, err := newSeeded(opts, cfg.Seed)
 	if err != nil {
@@ -81,49 +75,43 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	if err != nil {
 		return fmt.Errorf("fakeodoo: listen %s: %w", cfg.Addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	var saveMu sync.Mutex
+	save := func() {
+		if cfg.StateFile == "" {
+			return
+		}
+		saveMu.Lock()
+		defer saveMu.Unlock()
+		if err := saveState(srv, cfg.StateFile); err != nil {
+			log.Error("fakeodoo: state not saved", "file", cfg.StateFile, "err", err)
+		}
+	}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv.ServeHTTP(w, r)
+		if dirty.Swap(false) {
+			save()
+		}
+	})
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
 	log.Info("fakeodoo: serving", "addr", ln.Addr().String(), "database", srv.Database(), "seed", cfg.Seed)
 	if cfg.Ready != nil {
 		cfg.Ready(ln.Addr().String())
 	}
-	save := func() {
-		if cfg.StateFile == "" {
-			return
+	select {
+	case err := <-serveErr:
+		save()
+		return fmt.Errorf("fakeodoo: serve: %w", err)
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := hs.Shutdown(shutdownCtx)
+		cancel()
+		save()
+		if err != nil {
+			return fmt.Errorf("fakeodoo: shutdown: %w", err)
 		}
-		if err := saveState(srv, cfg.StateFile); err != nil {
-			log.Error("fakeodoo: state not saved", "file", cfg.StateFile, "err", err)
-		}
-	}
-	var timer *time.Timer
-	var timerC <-chan time.Time
-	for {
-		select {
-		case <-changed:
-			if timer == nil {
-				timer = time.NewTimer(cfg.SaveDelay)
-				timerC = timer.C
-			}
-		case <-timerC:
-			timer, timerC = nil, nil
-			save()
-		case err := <-serveErr:
-			save()
-			return fmt.Errorf("fakeodoo: serve: %w", err)
-		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
-			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			err := hs.Shutdown(shutdownCtx)
-			cancel()
-			save()
-			if err != nil {
-				return fmt.Errorf("fakeodoo: shutdown: %w", err)
-			}
-			return nil
-		}
+		return nil
 	}
 }
 

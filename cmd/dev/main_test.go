@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/odoo-afterpay/bridge/config"
+	"github.com/odoo-afterpay/bridge/internal/shopper"
+	"github.com/odoo-afterpay/bridge/odoo"
+	"github.com/odoo-afterpay/bridge/workflows"
+)
+
+// devRun is one `make dev` process.
+type devRun struct {
+	cmd    *exec.Cmd
+	out    *bytes.Buffer
+	exited chan struct{}
+	err    error // once exited
+}
+
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	var lns []net.Listener
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		lns = append(lns, ln)
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	for _, ln := range lns {
+		ln.Close()
+	}
+	return ports
+}
+
+func startDev(t *testing.T, bin, dir, temporalCLI string, p []int) *devRun {
+	t.Helper()
+	out := &bytes.Buffer{}
+	cmd := exec.Command(bin, "-dir", dir, "-temporal", temporalCLI,
+		"-temporal-port", strconv.Itoa(p[0]), "-ui-port", strconv.Itoa(p[1]), "-api-port", strconv.Itoa(p[2]),
+		"-sandbox-port", strconv.Itoa(p[3]), "-odoo-port", strconv.Itoa(p[4]))
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start())
+	exited := make(chan struct{})
+	d := &devRun{cmd: cmd, out: out, exited: exited}
+	go func() { d.err = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		<-exited
+	})
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", p[2]))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return d
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("make dev exited before it was ready:\n%s", out)
+		case <-time.After(200 * time.Millisecond):
+		}
+		require.True(t, time.Now().Before(deadline), "make dev never got ready:\n%s", out)
+	}
+}
+
+// TestKilledDevStartsAgainAndItsPaymentsResume kills `make dev` with
+// SIGKILL in the middle of a payment, starts it again on the same data, and
+// finishes the payment.
+func TestKilledDevStartsAgainAndItsPaymentsResume(t *testing.T) {
+	temporalCLI, err := filepath.Abs(filepath.Join("..", "..", "bin", "temporal"))
+	require.NoError(t, err)
+	_, err = os.Stat(temporalCLI)
+	require.NoError(t, err, "the Temporal CLI is missing: run `make test`, which installs it into ./bin")
+	bin := filepath.Join(t.TempDir(), "dev")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	dir := t.TempDir()
+	ports := freePorts(t, 5)
+
+	first := startDev(t, bin, dir, temporalCLI, ports)
+	env, err := config.ReadEnvFile(filepath.Join(dir, "dev.env"))
+	require.NoError(t, err)
+	cfg, err := config.Load(config.MapLookup(env))
+	require.NoError(t, err)
+	ctx := context.Background()
+	od, err := odoo.NewClient(odoo.Config{URL: cfg.Odoo.URL, Database: cfg.Odoo.Database, Username: cfg.Odoo.Username,
+		Password: cfg.Odoo.Password.Reveal(), Timeout: 10 * time.Second})
+	require.NoError(t, err)
+	order, err := od.ReadOrderHeader(ctx, 0, "S00001") // the demo order invoiced on order
+	require.NoError(t, err)
+	require.NoError(t, od.ConfirmSaleOrder(ctx, order.ID))
+
+	tc, err := client.Dial(client.Options{HostPort: cfg.Temporal.Address})
+	require.NoError(t, err)
+	defer tc.Close()
+	id := workflows.PaymentWorkflowID(cfg.Odoo.Database, "S00001")
+	var info workflows.CheckoutInfo
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		v, err := tc.QueryWorkflow(ctx, id, "", workflows.QueryCheckout)
+		require.NoError(c, err)
+		require.NoError(c, v.Get(&info))
+		require.NotEmpty(c, info.RedirectCheckoutURL)
+	}, time.Minute, 200*time.Millisecond)
+
+	// kill -9, with the payment waiting for the customer.
+	require.NoError(t, first.cmd.Process.Signal(syscall.SIGKILL))
+	<-first.exited
+
+	second := startDev(t, bin, dir, temporalCLI, ports)
+	landing, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
+	require.NoError(t, err, "the checkout made before the kill is still there:\n%s", second.out)
+	require.Equal(t, http.StatusOK, landing.Status)
+	var res workflows.PaymentResult
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	require.NoError(t, tc.GetWorkflow(wctx, id, "").Get(wctx, &res))
+	require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+
+	require.NoError(t, second.cmd.Process.Signal(syscall.SIGINT))
+	<-second.exited
+	require.NoError(t, second.err, "Ctrl-C stops everything in order:\n%s", second.out)
+	_, err = os.Stat(filepath.Join(dir, "temporal.db.pid"))
+	require.True(t, os.IsNotExist(err), "the dev server's pid file is removed on a clean stop")
+}
