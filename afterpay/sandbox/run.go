@@ -8,15 +8,18 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
-// saveInterval is how often Run writes the state file while serving.
+// saveInterval is how often Run also writes the state file while serving,
+// for the changes time makes (reversals completing, auths expiring).
 const saveInterval = 30 * time.Second
 
 // Run serves a simulator configured by opts on addr until ctx ends. With a
-// stateFile it loads the file at start when it exists, saves it every 30 s
-// and on shutdown, so that `make dev` restarts keep checkouts and orders.
+// stateFile it loads the file at start when it exists, and saves it after
+// every request that may change it, every 30 s and on shutdown, so that
+// `make dev` restarts, even after a kill -9, keep checkouts and orders.
 // It returns nil after a clean shutdown.
 func Run(ctx context.Context, opts Options, addr, stateFile string) error {
 	ln, err := net.Listen("tcp", addr)
@@ -41,7 +44,24 @@ func Serve(ctx context.Context, opts Options, ln net.Listener, stateFile string)
 			return err
 		}
 	}
-	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	var saveMu sync.Mutex
+	save := func() {
+		saveMu.Lock()
+		defer saveMu.Unlock()
+		if err := saveState(sim, stateFile); err != nil {
+			sim.log.Error("afterpay sandbox: save state", "err", err)
+		}
+	}
+	var handler http.Handler = sim
+	if stateFile != "" {
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sim.ServeHTTP(w, r)
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				save()
+			}
+		})
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	sim.log.Info("afterpay sandbox listening", "addr", ln.Addr().String(), "merchant_id", sim.opts.MerchantID,
@@ -63,9 +83,7 @@ loop:
 			runErr = fmt.Errorf("sandbox: serve: %w", err)
 			break loop
 		case <-tick:
-			if err := saveState(sim, stateFile); err != nil {
-				sim.log.Error("afterpay sandbox: save state", "err", err)
-			}
+			save()
 		}
 	}
 	// Release held and delayed requests first, or Shutdown would wait on them.
