@@ -11,7 +11,7 @@ TEMPORAL_CLI_VERSION := v1.5.1
 
 export TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: dev demo test test-odoo unit e2e vet bench fuzz build compose-config clean histories
+.PHONY: dev demo test test-odoo unit e2e vet bench fuzz fuzz-short browser-deps build compose-config clean histories
 
 dev: $(TEMPORAL) ## run everything locally; Ctrl-C stops it
 	$(GO) run ./cmd/dev
@@ -19,7 +19,7 @@ dev: $(TEMPORAL) ## run everything locally; Ctrl-C stops it
 demo: ## confirm a demo order and pay it end to end (needs `make dev` running)
 	ENV_FILE=.dev/dev.env $(GO) run ./starter demo
 
-test: vet unit e2e ## every test
+test: vet unit fuzz-short e2e ## every test
 
 test-odoo: $(TEMPORAL) ## the end-to-end suite on a real Odoo 18, and the Odoo client's conformance suite
 	GO=$(GO) scripts/test-odoo
@@ -31,15 +31,23 @@ vet:
 unit:
 	$(GO) test -count=1 -race $$($(GO) list ./... | grep -v /e2e)
 
-e2e: $(TEMPORAL) ## the end-to-end test: starts a real Temporal dev server on a free port
+e2e: $(TEMPORAL) browser-deps ## the end-to-end tests: a real Temporal dev server on a free port, and a headless browser
 	$(GO) test -count=1 -v -timeout 10m ./e2e/
 
 histories: $(TEMPORAL) ## record the replay test's histories anew from the end-to-end suite (after a change that may not replay)
 	rm -f workflows/testdata/*.json
-	E2E_RECORD_HISTORIES=$(CURDIR)/workflows/testdata $(GO) test -count=1 -run TestEndToEnd ./e2e/
+	E2E_RECORD_HISTORIES=$(CURDIR)/workflows/testdata $(GO) test -count=1 -run '^TestEndToEnd$$' ./e2e/
 
 bench: $(TEMPORAL) ## speed and memory benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+browser-deps: ## headless Chromium (Debian's package) and axe-core for the browser test
+	e2e/testdata/browser/setup.sh
+
+fuzz-short: ## a few seconds of the API's fuzz targets, in every make test
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 5s ./afterpay/webhooksig/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseEvent$$' -fuzztime 5s ./api/
+	$(GO) test -run '^$$' -fuzz '^FuzzOrderName$$' -fuzztime 5s ./api/
 
 fuzz: ## a short run of each fuzz target
 	$(GO) test -run '^$$' -fuzz FuzzParse$$ -fuzztime 20s ./money/

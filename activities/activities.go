@@ -36,6 +36,7 @@ type OdooClient interface {
 	SetTransactionState(ctx context.Context, txID int64, update odoo.TransactionUpdate) error
 	SetOrderAfterpay(ctx context.Context, orderID int64, f odoo.OrderAfterpay) error
 	SetMovesAfterpayOrderID(ctx context.Context, moveIDs []int64, afterpayOrderID string) error
+	ScheduleActivity(ctx context.Context, spec odoo.ActivitySpec) (int64, error)
 	PostNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error)
 	InvoiceOrder(ctx context.Context, orderID int64) ([]int64, error)
 	ReadMove(ctx context.Context, id int64) (*odoo.Move, error)
@@ -122,6 +123,27 @@ func (a *Activities) OpenTransaction(ctx context.Context, in TransactionInput) (
 		return 0, transactionFailure("set payment.transaction pending", txID, err)
 	}
 	return txID, nil
+}
+
+// OrderActivityInput asks a person in Odoo to do something about the order,
+// by a deadline.
+type OrderActivityInput struct {
+	OrderID int64 `json:"orderId"`
+	// Summary is the activity's title and, with the order, its idempotency
+	// key.
+	Summary  string    `json:"summary"`
+	Note     string    `json:"note"`
+	Deadline time.Time `json:"deadline,omitzero"`
+}
+
+// ScheduleOrderActivity creates the Odoo activity on the order unless the
+// same one is open.
+func (a *Activities) ScheduleOrderActivity(ctx context.Context, in OrderActivityInput) error {
+	_, err := a.Odoo.ScheduleActivity(ctx, odoo.ActivitySpec{Model: "sale.order", ResID: in.OrderID, Summary: in.Summary, Note: in.Note, Deadline: in.Deadline})
+	if err != nil {
+		return odooFailure("schedule an activity on the order", err)
+	}
+	return nil
 }
 
 // TransactionStateInput moves a payment.transaction to a new state.
@@ -219,13 +241,27 @@ type PaymentOutcome struct {
 	State   string      `json:"paymentState"`
 	Amount  money.Money `json:"amount"`
 	Created time.Time   `json:"created"`
+	// Net is what Afterpay holds of the customer's money: captured less
+	// refunded, nothing once reversed.
+	Net money.Money `json:"net"`
 }
 
 // Approved reports whether Afterpay approved the payment.
 func (p *PaymentOutcome) Approved() bool { return p != nil && p.Status == afterpay.StatusApproved }
 
 func outcomeOf(p *afterpay.Payment) *PaymentOutcome {
-	return &PaymentOutcome{OrderID: p.ID, Status: p.Status, State: p.PaymentState, Amount: p.OriginalAmount, Created: p.Created}
+	net := money.Money{Currency: p.OriginalAmount.Currency}
+	if p.PaymentState != "REVERSED" {
+		for _, ev := range p.Events {
+			if ev.Type == afterpay.EventCaptured {
+				net.Minor += ev.Amount.Minor
+			}
+		}
+		for _, r := range p.Refunds {
+			net.Minor -= r.Amount.Minor
+		}
+	}
+	return &PaymentOutcome{OrderID: p.ID, Status: p.Status, State: p.PaymentState, Amount: p.OriginalAmount, Created: p.Created, Net: net}
 }
 
 // CaptureInput captures an approved checkout in full (immediate flow).

@@ -1,12 +1,24 @@
-// Package api is the product's HTTP face: it turns Odoo's automation-rule
-// webhooks and Afterpay's customer redirects into workflow starts, signals
-// and queries. It holds no state of its own; Temporal does.
+// Package api is the product's HTTP face, and its one door from the
+// internet. It turns Odoo's automation-rule webhooks into workflow starts,
+// Afterpay's signed webhooks into signals, customers' returns from Afterpay
+// into a workflow update whose answer their page shows, and answers the
+// storefront. It holds no state of its own beyond short-lived defences
+// (rate limits, failed-authentication counts, recently accepted event ids);
+// Temporal holds the rest.
+//
+// Everything from outside is bounded and checked before it reaches Temporal
+// or a log: bodies (64 KiB), content types, names, tokens and ids.
+// Credentials are checked before a body is read: Odoo's ?token= (two during
+// a rotation), the storefront's Bearer API keys, and Afterpay's HMAC
+// signatures over the destination URL, the date and the raw body (two
+// secrets during a rotation, dates at most 5 minutes old). A source that
+// keeps failing them is refused for a while.
 package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -14,11 +26,10 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/odoo-afterpay/bridge/afterpay"
+	"github.com/odoo-afterpay/bridge/afterpay/webhooksig"
 	"github.com/odoo-afterpay/bridge/workflows"
 )
 
@@ -28,119 +39,189 @@ type Options struct {
 	Database string
 	// TaskQueue is where payment workflows run.
 	TaskQueue string
-	// PublicURL is the API's base URL as customers' browsers reach it.
+	// PublicURL is the API's base URL as customers' browsers, Odoo and
+	// Afterpay reach it. Afterpay signs its webhooks over PublicURL + path.
 	PublicURL string
-	// WebhookToken authenticates Odoo's automation-rule webhook (?token=).
-	WebhookToken string
-	// ShopReturnURL, if set, is where customers are sent after Afterpay.
-	ShopReturnURL string
+	// WebhookToken authenticates Odoo's automation-rule webhooks (?token=);
+	// PreviousWebhookToken is accepted too during a rotation.
+	WebhookToken, PreviousWebhookToken string
+	// AfterpayWebhookSecret verifies Afterpay's signed webhooks;
+	// PreviousAfterpayWebhookSecret is accepted too during a rotation. With
+	// neither, the webhooks are refused.
+	AfterpayWebhookSecret, PreviousAfterpayWebhookSecret string
+	// StorefrontAPIKeys authenticate GET /orders/{order}/checkout (Bearer).
+	// With none, the endpoint refuses everyone.
+	StorefrontAPIKeys []string
+	// ShopName names the shop on the customer's pages; ShopReturnURL is the
+	// shop page they link back to.
+	ShopName, ShopReturnURL string
 	// ConfirmationTimeout bounds each workflow's wait for its order.
 	ConfirmationTimeout time.Duration
-	// TemporalUIURL and Namespace build Web UI links in responses.
+	// TemporalUIURL and Namespace build Web UI links in the logs.
 	TemporalUIURL, Namespace string
-	Logger                   *slog.Logger
+	// Orders, if set, is asked whether a webhook's order exists in Odoo
+	// before its payment is started.
+	Orders OrderLookup
+	// Afterpay reads disputes (and, for a dispute that does not say its
+	// currency, the payment). Without it, dispute webhooks are answered 503.
+	Afterpay AfterpayReader
+	// TrustedProxies are reverse proxies (IPs or CIDRs) whose
+	// X-Forwarded-For is believed; none means the TCP peer is the client.
+	TrustedProxies []string
+	// RateLimit is requests per second per client address (bursts of three
+	// times as many); 0 means 20.
+	RateLimit int
+	// Now is the clock (tests move it); nil means time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
-// odooWebhookBudget keeps the answer inside Odoo's 1-second webhook timeout.
-const odooWebhookBudget = 800 * time.Millisecond
+// OrderLookup finds an Odoo sale order by name.
+type OrderLookup interface {
+	// FindOrder returns the order's id, or found false when Odoo has no
+	// order of that name.
+	FindOrder(ctx context.Context, name string) (id int64, found bool, err error)
+}
+
+// AfterpayReader is what the API reads from Afterpay.
+type AfterpayReader interface {
+	GetDispute(ctx context.Context, id string) (*afterpay.Dispute, error)
+	GetPaymentByToken(ctx context.Context, token string) (*afterpay.Payment, error)
+}
+
+// Budgets and limits.
+const (
+	// odooWebhookBudget keeps the answer inside Odoo's 1-second webhook
+	// timeout: the order look-up and the start both fit in it.
+	odooWebhookBudget = 800 * time.Millisecond
+	// orderLookupBudget is the most of it the look-up may take.
+	orderLookupBudget = 500 * time.Millisecond
+	// maxBodyBytes bounds every request body; Odoo's and Afterpay's are a
+	// few hundred bytes.
+	maxBodyBytes = 64 << 10
+	// eventMemory is how long accepted webhook event ids are remembered: a
+	// little longer than a signature is valid.
+	eventMemory = 6 * time.Minute
+	// returnWait bounds how long a customer's return waits for the
+	// workflow's answer before its page says "being confirmed".
+	returnWait = 5 * time.Second
+	// temporalCallBudget bounds single Temporal calls (describe, query,
+	// signal) made while someone waits for the answer.
+	temporalCallBudget = 3 * time.Second
+)
 
 type server struct {
 	temporal client.Client
 	opts     Options
 	log      *slog.Logger
+	now      func() time.Time
+
+	odooTokens   [][sha256.Size]byte
+	storefront   [][sha256.Size]byte
+	verifier     webhooksig.Verifier
+	guard        *guard
+	events       *eventLog
+	shopName     string
+	returnWait   time.Duration
+	engine       *gin.Engine
+	lookupBudget time.Duration
 }
 
 // NewHandler returns the API's HTTP handler.
-func NewHandler(c client.Client, opts Options) http.Handler {
+func NewHandler(c client.Client, opts Options) http.Handler { return newServer(c, opts) }
+
+func newServer(c client.Client, opts Options) *server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
+	s := &server{
+		temporal: c, opts: opts, log: opts.Logger, now: opts.Now,
+		verifier: webhooksig.Verifier{
+			Secrets: nonEmpty(opts.AfterpayWebhookSecret, opts.PreviousAfterpayWebhookSecret), Now: opts.Now,
+		},
+		guard:        newGuard(opts.Now, opts.RateLimit),
+		events:       newEventLog(opts.Now, eventMemory),
+		shopName:     shopNameFor(opts.ShopName, opts.ShopReturnURL),
+		returnWait:   returnWait,
+		lookupBudget: orderLookupBudget,
+	}
+	for _, t := range nonEmpty(opts.WebhookToken, opts.PreviousWebhookToken) {
+		s.odooTokens = append(s.odooTokens, sha256.Sum256([]byte(t)))
+	}
+	for _, k := range nonEmpty(opts.StorefrontAPIKeys...) {
+		s.storefront = append(s.storefront, sha256.Sum256([]byte(k)))
+	}
+
 	gin.SetMode(gin.ReleaseMode)
-	s := &server{temporal: c, opts: opts, log: opts.Logger}
 	r := gin.New()
-	r.Use(gin.Recovery(), s.accessLog)
+	// Order names may hold "/" (SO/2026/0042): match on the escaped path.
+	r.UseRawPath, r.UnescapePathValues = true, true
+	r.RedirectTrailingSlash, r.RedirectFixedPath = false, false
+	r.HandleMethodNotAllowed = true
+	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		s.log.Error("API_TRUSTED_PROXIES ignored: every request's client is its TCP peer", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
+	r.Use(s.observe, s.recover, s.securityHeaders)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	r.POST("/odoo/webhook/order-confirmed", s.orderConfirmed)
-	r.POST("/odoo/webhook/credit-note-posted", s.creditNotePosted)
-	r.GET("/orders/:orderRef/checkout", s.checkout)
-	r.GET("/afterpay/return", s.afterpayReturn)
-	return r
+
+	open := r.Group("/", s.rateLimit, s.limitBody)
+	open.GET("/afterpay/return", s.afterpayReturn)
+	open.GET("/afterpay/webhook/verification", s.webhookVerification)
+
+	// Authenticated endpoints: a source that keeps failing is refused.
+	guarded := r.Group("/", s.refuseBlocked, s.rateLimit, s.limitBody)
+	guarded.POST("/odoo/webhook/order-confirmed", s.orderConfirmed)
+	guarded.POST("/odoo/webhook/credit-note-posted", s.creditNotePosted)
+	guarded.GET("/orders/:orderRef/checkout", s.checkout)
+	guarded.POST("/afterpay/webhook/disputes", s.afterpayWebhook(disputeHook))
+	guarded.POST("/afterpay/webhook/notification", s.afterpayWebhook(notificationHook))
+
+	r.NoRoute(func(c *gin.Context) { s.fail(c, http.StatusNotFound, "not found") })
+	r.NoMethod(func(c *gin.Context) { s.fail(c, http.StatusMethodNotAllowed, "method not allowed") })
+	s.engine = r
+	return s
 }
 
-func (s *server) accessLog(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	// The query string is left out: it carries the webhook token.
-	s.log.Info("HTTP request", "method", c.Request.Method, "path", c.Request.URL.Path,
-		"status", c.Writer.Status(), "duration", time.Since(start))
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+func nonEmpty(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
-// odooWebhook is the JSON Odoo 18's webhook server action posts: the record's
-// chosen fields plus _action, _id and _model.
-type odooWebhook struct {
-	Action string `json:"_action"`
-	ID     int64  `json:"_id"`
-	Model  string `json:"_model"`
-	Name   string `json:"name"`
+// matchSecret compares got with each of the known secrets' digests, all of
+// them, in constant time (the digests make the lengths equal too). It
+// returns the index of the match, or -1.
+func matchSecret(got string, known [][sha256.Size]byte) int {
+	sum := sha256.Sum256([]byte(got))
+	match := -1
+	for i := range known {
+		if subtle.ConstantTimeCompare(sum[:], known[i][:]) == 1 {
+			match = i
+		}
+	}
+	return match
 }
 
-// orderConfirmed starts the order's payment workflow. The body is only a
-// hint: Odoo sends it before committing, and the workflow re-reads the order.
-func (s *server) orderConfirmed(c *gin.Context) {
-	if !s.validWebhookToken(c.Query("token")) {
-		c.JSON(http.StatusUnauthorized, gin.H{"error": "missing or wrong webhook token"})
-		return
+// fail answers an API (JSON) error: a generic message and the request id
+// that finds the detail in the log. A request refused before its body was
+// read gets its connection closed: otherwise Go's server would read (wait
+// for) the body before sending the refusal.
+func (s *server) fail(c *gin.Context, status int, message string) {
+	if c.Request.ContentLength != 0 && !c.GetBool(keyBodyRead) {
+		c.Header("Connection", "close")
 	}
-	var hook odooWebhook
-	if err := c.ShouldBindJSON(&hook); err != nil {
-		c.JSON(http.StatusBadRequest, gin.H{"error": "body is not the JSON of an Odoo webhook: " + err.Error()})
-		return
-	}
-	if hook.Model != "sale.order" {
-		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "expected a sale.order webhook, got _model " + quote(hook.Model)})
-		return
-	}
-	if hook.Name == "" {
-		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "the webhook has no name field: add 'name' to the automation rule's fields"})
-		return
-	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), odooWebhookBudget)
-	defer cancel()
-	outcome, run, err := workflows.StartPayment(ctx, s.temporal, s.opts.TaskQueue, s.paymentInput(hook.Name, hook.ID))
-	if err != nil {
-		s.log.Error("Starting payment workflow failed", "order", hook.Name, "error", err)
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "could not start the payment workflow; it can be started with `starter start`"})
-		return
-	}
-	s.log.Info("Order confirmed webhook", "order", hook.Name, "outcome", outcome, "workflowId", run.GetID())
-	status := http.StatusAccepted
-	if outcome != workflows.Started {
-		status = http.StatusOK
-	}
-	c.JSON(status, gin.H{"outcome": outcome, "workflowId": run.GetID(), "runId": run.GetRunID(), "webUI": s.webUILink(run.GetID())})
-}
-
-// creditNotePosted receives Odoo's webhook for a posted credit note. Refunds
-// are not automated yet, so it tells the operator, loudly, to refund at
-// Afterpay by hand, and answers 501 so that Odoo's log shows it too.
-func (s *server) creditNotePosted(c *gin.Context) {
-	if !s.validWebhookToken(c.Query("token")) {
-		c.JSON(http.StatusUnauthorized, gin.H{"error": "missing or wrong webhook token"})
-		return
-	}
-	var hook struct {
-		Model  string `json:"_model"`
-		ID     int64  `json:"_id"`
-		Name   string `json:"name"`
-		Origin any    `json:"invoice_origin"`
-	}
-	if err := c.ShouldBindJSON(&hook); err != nil || hook.Model != "account.move" {
-		c.JSON(http.StatusBadRequest, gin.H{"error": "body is not the JSON of an Odoo account.move webhook"})
-		return
-	}
-	s.log.Warn("Credit note posted: refund it in Afterpay by hand; automatic refunds are not implemented yet",
-		"creditNote", hook.Name, "moveId", hook.ID, "origin", hook.Origin)
-	c.JSON(http.StatusNotImplemented, gin.H{"error": "automatic Afterpay refunds are not implemented yet: refund credit note " + hook.Name + " in Afterpay's merchant portal"})
+	c.AbortWithStatusJSON(status, gin.H{"error": message, "requestId": requestID(c)})
 }
 
 func (s *server) paymentInput(orderName string, orderID int64) workflows.PaymentInput {
@@ -148,107 +229,6 @@ func (s *server) paymentInput(orderName string, orderID int64) workflows.Payment
 		Database: s.opts.Database, OrderName: orderName, OrderID: orderID,
 		ReturnURL: s.opts.PublicURL + "/afterpay/return", ConfirmationTimeout: s.opts.ConfirmationTimeout,
 	}
-}
-
-func (s *server) validWebhookToken(got string) bool {
-	return s.opts.WebhookToken != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.WebhookToken)) == 1
-}
-
-// checkout answers the storefront: where to send the customer, and where the
-// payment stands.
-func (s *server) checkout(c *gin.Context) {
-	ref := c.Param("orderRef")
-	id := workflows.PaymentWorkflowID(s.opts.Database, ref)
-	val, err := s.temporal.QueryWorkflow(c.Request.Context(), id, "", workflows.QueryCheckout)
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		c.JSON(http.StatusNotFound, gin.H{"error": "no Afterpay payment for order " + ref})
-		return
-	}
-	if err != nil {
-		s.log.Error("Checkout query failed", "order", ref, "error", err)
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "the payment service is not answering; try again shortly"})
-		return
-	}
-	var info workflows.CheckoutInfo
-	if err := val.Get(&info); err != nil {
-		c.JSON(http.StatusInternalServerError, gin.H{"error": "unreadable checkout state"})
-		return
-	}
-	if info.RedirectCheckoutURL == "" && (info.Status == workflows.StatusAwaitingOrder || info.Status == workflows.StatusCreatingCheckout) {
-		c.Header("Retry-After", "1")
-		c.JSON(http.StatusAccepted, info)
-		return
-	}
-	c.JSON(http.StatusOK, info)
-}
-
-// afterpayReturn receives the customer's browser from Afterpay's checkout
-// page and signals the order's workflow.
-func (s *server) afterpayReturn(c *gin.Context) {
-	status, token, order := c.Query("status"), c.Query("orderToken"), c.Query("order")
-	if (status != workflows.ReturnSuccess && status != workflows.ReturnCancelled) || token == "" {
-		s.page(c, http.StatusBadRequest, "This link is incomplete", "The return link from Afterpay is missing its status or order token.")
-		return
-	}
-	id, ok := s.workflowForToken(c.Request.Context(), order, token)
-	if !ok {
-		s.page(c, http.StatusNotFound, "We could not find this Afterpay checkout",
-			"The checkout link is unknown or has been replaced. If you were charged, please contact the shop with your order number.")
-		return
-	}
-	err := s.temporal.SignalWorkflow(c.Request.Context(), id, "", workflows.SignalCustomerReturn,
-		workflows.CustomerReturn{Status: status, OrderToken: token})
-	if err != nil {
-		s.log.Error("Signalling customer return failed", "workflowId", id, "error", err)
-		s.page(c, http.StatusServiceUnavailable, "Please try again", "We could not record your return from Afterpay just now. Reload this page in a moment.")
-		return
-	}
-	if s.opts.ShopReturnURL != "" {
-		c.Redirect(http.StatusSeeOther, s.shopReturnURL(order, status))
-		return
-	}
-	if status == workflows.ReturnCancelled {
-		s.page(c, http.StatusOK, "Payment cancelled", "You cancelled the Afterpay payment for order "+order+". Nothing was charged.")
-		return
-	}
-	s.page(c, http.StatusOK, "Thank you", "Your Afterpay payment for order "+order+" is being confirmed. You will receive your instalment plan by email.")
-}
-
-// workflowForToken finds the payment workflow a checkout token belongs to.
-// It reads the workflow's own search attributes (consistent, and answered
-// without a worker); only a return link without the order falls back to a
-// visibility query.
-func (s *server) workflowForToken(ctx context.Context, order, token string) (string, bool) {
-	if order != "" {
-		id := workflows.PaymentWorkflowID(s.opts.Database, order)
-		desc, err := s.temporal.DescribeWorkflowExecution(ctx, id, "")
-		if err != nil {
-			return "", false
-		}
-		got, _ := workflows.KeywordAttribute(desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields(), workflows.AfterpayTokenKey.GetName())
-		return id, got == token && desc.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
-	}
-	resp, err := s.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Query:    workflows.AfterpayTokenKey.GetName() + ` = "` + strings.ReplaceAll(token, `"`, ``) + `" AND ExecutionStatus = "Running"`,
-		PageSize: 1,
-	})
-	if err != nil || len(resp.GetExecutions()) == 0 {
-		return "", false
-	}
-	return resp.GetExecutions()[0].GetExecution().GetWorkflowId(), true
-}
-
-func (s *server) shopReturnURL(order, status string) string {
-	u, err := url.Parse(s.opts.ShopReturnURL)
-	if err != nil {
-		return s.opts.ShopReturnURL
-	}
-	q := u.Query()
-	q.Set("order", order)
-	q.Set("status", status)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func (s *server) webUILink(workflowID string) string {
@@ -262,5 +242,3 @@ func (s *server) webUILink(workflowID string) string {
 func WebUILink(uiURL, namespace, workflowID string) string {
 	return uiURL + "/namespaces/" + url.PathEscape(namespace) + "/workflows/" + url.PathEscape(workflowID)
 }
-
-func quote(s string) string { return `"` + s + `"` }

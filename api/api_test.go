@@ -1,9 +1,14 @@
 package api
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,22 +26,149 @@ import (
 	"github.com/odoo-afterpay/bridge/workflows"
 )
 
-const token = "0123456789abcdef-token"
+const (
+	token         = "0123456789abcdef-token"
+	previousToken = "fedcba9876543210-old-token"
+	storeKey      = "sfk-0123456789abcdef0123456789"
+	storeKeyOld   = "sfk-old-76543210fedcba987654"
+	whSecret      = "whsec-current-secret"
+	whSecretOld   = "whsec-previous-secret"
+	publicURL     = "https://pay.example.com"
+)
 
-func newAPI(t *testing.T) (*mocks.Client, http.Handler) {
-	c := mocks.NewClient(t)
-	return c, NewHandler(c, Options{
-		Database: "prod", TaskQueue: "payments", PublicURL: "https://pay.example.com", WebhookToken: token,
-		ConfirmationTimeout: time.Minute, TemporalUIURL: "http://ui", Namespace: "default",
-	})
+// testClock is the API's clock in tests.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
 }
 
-func do(h http.Handler, method, target, body string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, target, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
+func newClock() *testClock { return &testClock{now: time.Unix(1_780_000_000, 0)} }
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// logBuffer collects the API's log.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// fakeOrders is Odoo's sale orders for the order look-up.
+type fakeOrders struct {
+	ids   map[string]int64
+	err   error
+	block bool // wait for the context to end
+	calls int
+	mu    sync.Mutex
+}
+
+func (f *fakeOrders) FindOrder(ctx context.Context, name string) (int64, bool, error) {
+	f.mu.Lock()
+	f.calls++
+	f.mu.Unlock()
+	if f.block {
+		<-ctx.Done()
+		return 0, false, ctx.Err()
+	}
+	if f.err != nil {
+		return 0, false, f.err
+	}
+	id, ok := f.ids[name]
+	return id, ok, nil
+}
+
+// env is one API under test with everything it talks to.
+type env struct {
+	t        *testing.T
+	temporal *mocks.Client
+	srv      *server
+	clock    *testClock
+	log      *logBuffer
+	orders   *fakeOrders
+	afterpay *fakeAfterpay
+}
+
+func newEnv(t *testing.T, adjust ...func(*Options)) *env {
+	t.Helper()
+	e := &env{
+		t: t, temporal: mocks.NewClient(t), clock: newClock(), log: &logBuffer{},
+		orders:   &fakeOrders{ids: map[string]int64{"S00043": 42, "SO/2026/0001": 77}},
+		afterpay: newFakeAfterpay(),
+	}
+	opts := Options{
+		Database: "prod", TaskQueue: "payments", PublicURL: publicURL,
+		WebhookToken: token, PreviousWebhookToken: previousToken,
+		AfterpayWebhookSecret: whSecret, PreviousAfterpayWebhookSecret: whSecretOld,
+		StorefrontAPIKeys: []string{storeKey, storeKeyOld},
+		ShopName:          "Blue Bicycle Shop", ShopReturnURL: "https://shop.example.com/afterpay/done?from=afterpay",
+		ConfirmationTimeout: time.Minute, TemporalUIURL: "http://ui", Namespace: "default",
+		Orders: e.orders, Afterpay: e.afterpay, Now: e.clock.Now,
+		Logger: slog.New(slog.NewJSONHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	for _, a := range adjust {
+		a(&opts)
+	}
+	e.srv = newServer(e.temporal, opts)
+	return e
+}
+
+// request is one HTTP request to the API.
+type request struct {
+	method, target, body string
+	header               http.Header
+	remote               string
+	bodyReader           io.Reader
+	contentLength        int64
+}
+
+func (e *env) serve(r request) *httptest.ResponseRecorder {
+	e.t.Helper()
+	var body io.Reader = strings.NewReader(r.body)
+	if r.bodyReader != nil {
+		body = r.bodyReader
+	}
+	req := httptest.NewRequest(r.method, r.target, body)
+	if r.bodyReader != nil {
+		req.ContentLength = r.contentLength
+	}
+	if r.header == nil {
+		r.header = http.Header{"Content-Type": {"application/json"}}
+	}
+	for k, vs := range r.header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if r.remote != "" {
+		req.RemoteAddr = r.remote
+	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	e.srv.ServeHTTP(rec, req)
 	return rec
+}
+
+func (e *env) post(target, body string) *httptest.ResponseRecorder {
+	return e.serve(request{method: http.MethodPost, target: target, body: body})
+}
+
+func (e *env) get(target string) *httptest.ResponseRecorder {
+	return e.serve(request{method: http.MethodGet, target: target})
+}
+
+// requireNothingReachedTemporal: no start, signal, update, query or any
+// other call reached Temporal.
+func (e *env) requireNothingReachedTemporal() {
+	e.t.Helper()
+	require.Empty(e.t, e.temporal.Calls, "nothing may reach Temporal")
 }
 
 // webhook is the body real Odoo 18 posts (keys sorted, Python separators).
@@ -47,41 +179,6 @@ func run(t *testing.T, id string) *mocks.WorkflowRun {
 	r.On("GetID").Return(id).Maybe()
 	r.On("GetRunID").Return("run-1").Maybe()
 	return r
-}
-
-func TestWebhookRejectsWrongToken(t *testing.T) {
-	_, h := newAPI(t) // the mock fails the test on any Temporal call
-	for _, target := range []string{"/odoo/webhook/order-confirmed", "/odoo/webhook/order-confirmed?token=nope"} {
-		rec := do(h, http.MethodPost, target, webhook)
-		require.Equal(t, http.StatusUnauthorized, rec.Code, target)
-	}
-}
-
-func TestWebhookRejectsOtherModelsAndBadBodies(t *testing.T) {
-	_, h := newAPI(t)
-	rec := do(h, http.MethodPost, "/odoo/webhook/order-confirmed?token="+token, `{"_model": "account.move", "_id": 1, "name": "INV/1"}`)
-	require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
-	rec = do(h, http.MethodPost, "/odoo/webhook/order-confirmed?token="+token, `{"_model": "sale.order", "_id": 1}`)
-	require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
-	require.Contains(t, rec.Body.String(), "add 'name'")
-	rec = do(h, http.MethodPost, "/odoo/webhook/order-confirmed?token="+token, `not json`)
-	require.Equal(t, http.StatusBadRequest, rec.Code)
-}
-
-func TestWebhookStartsWorkflow(t *testing.T) {
-	c, h := newAPI(t)
-	id := "afterpay-payment:prod:S00043"
-	c.On("ExecuteWorkflow", mock.Anything, mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
-		return o.ID == id && o.TaskQueue == "payments" &&
-			o.WorkflowIDReusePolicy == enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE &&
-			o.WorkflowIDConflictPolicy == enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL && o.WorkflowExecutionErrorWhenAlreadyStarted
-	}), workflows.PaymentWorkflowName, workflows.PaymentInput{
-		Database: "prod", OrderName: "S00043", OrderID: 42, ReturnURL: "https://pay.example.com/afterpay/return", ConfirmationTimeout: time.Minute,
-	}).Return(run(t, id), nil).Once()
-	rec := do(h, http.MethodPost, "/odoo/webhook/order-confirmed?token="+token, webhook)
-	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
-	require.Contains(t, rec.Body.String(), `"outcome":"started"`)
-	require.Contains(t, rec.Body.String(), "http://ui/namespaces/default/workflows/afterpay-payment:prod:S00043")
 }
 
 func describe(status enumspb.WorkflowExecutionStatus, attrs map[string]string) *workflowservice.DescribeWorkflowExecutionResponse {
@@ -97,6 +194,137 @@ func describe(status enumspb.WorkflowExecutionStatus, attrs map[string]string) *
 	}}
 }
 
+func hookWithName(name string) string {
+	return `{"_action": "Send Webhook Notification(#396)", "_id": 42, "_model": "sale.order", "name": ` + name + `}`
+}
+
+// Every rejection of the order-confirmed webhook: a 4xx with a generic
+// message, and nothing reaches Temporal.
+func TestOrderWebhookRejections(t *testing.T) {
+	const target = "/odoo/webhook/order-confirmed?token=" + token
+	long := `"` + strings.Repeat("S", 1000) + `"`
+	tests := []struct {
+		name   string
+		req    request
+		status int
+	}{
+		{"no token", request{method: "POST", target: "/odoo/webhook/order-confirmed", body: webhook}, 401},
+		{"wrong token", request{method: "POST", target: "/odoo/webhook/order-confirmed?token=nope", body: webhook}, 401},
+		{"token of the right length but wrong", request{method: "POST", target: "/odoo/webhook/order-confirmed?token=0123456789abcdef-tokex", body: webhook}, 401},
+		{"token in a header, not the URL", request{method: "POST", target: "/odoo/webhook/order-confirmed", body: webhook,
+			header: http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + token}}}, 401},
+		{"text/plain body", request{method: "POST", target: target, body: webhook, header: http.Header{"Content-Type": {"text/plain"}}}, 415},
+		{"form body", request{method: "POST", target: target, body: "name=S00043", header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}, 415},
+		{"no content type", request{method: "POST", target: target, body: webhook, header: http.Header{}}, 415},
+		{"malformed JSON", request{method: "POST", target: target, body: `{"_model": "sale.order", "name": "S00043"`}, 400},
+		{"not an object", request{method: "POST", target: target, body: `["S00043"]`}, 400},
+		{"two objects", request{method: "POST", target: target, body: webhook + webhook}, 400},
+		{"other model", request{method: "POST", target: target, body: `{"_model": "account.move", "_id": 1, "name": "INV/1"}`}, 422},
+		{"no name", request{method: "POST", target: target, body: `{"_model": "sale.order", "_id": 1}`}, 422},
+		{"name false (Odoo's empty field)", request{method: "POST", target: target, body: hookWithName("false")}, 422},
+		{"name a number", request{method: "POST", target: target, body: hookWithName("43")}, 422},
+		{"name empty", request{method: "POST", target: target, body: hookWithName(`""`)}, 422},
+		{"name of 1000 characters", request{method: "POST", target: target, body: hookWithName(long)}, 422},
+		{"name of 65 characters", request{method: "POST", target: target, body: hookWithName(`"` + strings.Repeat("S", 65) + `"`)}, 422},
+		{"name with a control character", request{method: "POST", target: target, body: hookWithName(`"S0004\u0000"`)}, 422},
+		{"name with a newline", request{method: "POST", target: target, body: hookWithName(`"S0004\nS0005"`)}, 422},
+		{"name with non-ASCII", request{method: "POST", target: target, body: hookWithName(`"S0004é"`)}, 422},
+		{"name with an emoji", request{method: "POST", target: target, body: hookWithName(`"S0004😀"`)}, 422},
+		{"SQL-looking name", request{method: "POST", target: target, body: hookWithName(`"S00043' OR '1'='1"`)}, 422},
+		{"SQL comment name", request{method: "POST", target: target, body: hookWithName(`"S00043;--"`)}, 422},
+		{"path-looking name", request{method: "POST", target: target, body: hookWithName(`"../../etc/passwd"`)}, 422},
+		{"dot-dot in a name", request{method: "POST", target: target, body: hookWithName(`"S/../S00043"`)}, 422},
+		{"HTML name", request{method: "POST", target: target, body: hookWithName(`"<script>alert(1)</script>"`)}, 422},
+		{"negative id", request{method: "POST", target: target, body: `{"_model": "sale.order", "_id": -1, "name": "S00043"}`}, 422},
+		{"fractional id", request{method: "POST", target: target, body: `{"_model": "sale.order", "_id": 4.5, "name": "S00043"}`}, 422},
+		{"unknown order", request{method: "POST", target: target, body: hookWithName(`"S99999"`)}, 404},
+		{"plausible name that Odoo does not know", request{method: "POST", target: target, body: hookWithName(`"SO/2026/9999"`)}, 404},
+		{"id of another order", request{method: "POST", target: target, body: `{"_model": "sale.order", "_id": 41, "name": "S00043"}`}, 404},
+		{"body over 64 KiB", request{method: "POST", target: target, body: hookWithName(`"` + strings.Repeat("S", 70<<10) + `"`)}, 413},
+		{"GET", request{method: "GET", target: target}, 405},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			rec := e.serve(tt.req)
+			require.Equal(t, tt.status, rec.Code, rec.Body.String())
+			e.requireNothingReachedTemporal()
+			// Generic answers: nothing of the request comes back.
+			require.LessOrEqual(t, rec.Body.Len(), 200, rec.Body.String())
+			require.NotContains(t, rec.Body.String(), "SSSS")
+			require.NotContains(t, rec.Body.String(), "script")
+			require.NotContains(t, rec.Body.String(), "passwd")
+			require.Less(t, len(e.log.String()), 4000, "the log is bounded")
+			require.NotContains(t, e.log.String(), token)
+		})
+	}
+}
+
+func TestOrderWebhookStartsTheOrdersWorkflow(t *testing.T) {
+	e := newEnv(t)
+	id := "afterpay-payment:prod:S00043"
+	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
+		return o.ID == id && o.TaskQueue == "payments" &&
+			o.WorkflowIDReusePolicy == enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE &&
+			o.WorkflowIDConflictPolicy == enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL && o.WorkflowExecutionErrorWhenAlreadyStarted
+	}), workflows.PaymentWorkflowName, workflows.PaymentInput{
+		Database: "prod", OrderName: "S00043", OrderID: 42, ReturnURL: "https://pay.example.com/afterpay/return", ConfirmationTimeout: time.Minute,
+	}).Return(run(t, id), nil).Once()
+	rec := e.post("/odoo/webhook/order-confirmed?token="+token, webhook)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	require.JSONEq(t, `{"outcome":"started"}`, rec.Body.String(), "the caller learns nothing but the outcome")
+	require.Equal(t, 1, e.orders.calls, "one look-up in Odoo")
+	require.Contains(t, e.log.String(), "http://ui/namespaces/default/workflows/afterpay-payment:prod:S00043", "the operator's log links the workflow")
+}
+
+func TestOrderWebhookNamesWithSlashes(t *testing.T) {
+	e := newEnv(t)
+	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.PaymentWorkflowName, mock.MatchedBy(func(in workflows.PaymentInput) bool {
+		return in.OrderName == "SO/2026/0001" && in.OrderID == 77
+	})).Return(run(t, "afterpay-payment:prod:SO/2026/0001"), nil).Once()
+	rec := e.post("/odoo/webhook/order-confirmed?token="+token, `{"_model": "sale.order", "name": "SO/2026/0001"}`)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+}
+
+// Token rotation: the previous token works until Odoo's rules are
+// rewritten, and the log says so.
+func TestOrderWebhookAcceptsThePreviousTokenDuringARotation(t *testing.T) {
+	e := newEnv(t)
+	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(run(t, "w"), nil).Twice()
+	require.Equal(t, http.StatusAccepted, e.post("/odoo/webhook/order-confirmed?token="+token, webhook).Code)
+	require.Equal(t, http.StatusAccepted, e.post("/odoo/webhook/order-confirmed?token="+previousToken, webhook).Code)
+	require.Contains(t, e.log.String(), "previous webhook token")
+	require.NotContains(t, e.log.String(), previousToken)
+
+	single := newEnv(t, func(o *Options) { o.PreviousWebhookToken = "" })
+	require.Equal(t, http.StatusUnauthorized, single.post("/odoo/webhook/order-confirmed?token="+previousToken, webhook).Code)
+	single.requireNothingReachedTemporal()
+}
+
+// Odoo not answering the look-up in time must not lose the payment: its
+// webhook is not retried. The answer still comes inside Odoo's 1 s.
+func TestOrderWebhookStartsAnywayWhenOdooIsSlow(t *testing.T) {
+	e := newEnv(t)
+	e.orders.block = true
+	e.srv.lookupBudget = 50 * time.Millisecond
+	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.MatchedBy(func(in workflows.PaymentInput) bool {
+		return in.OrderName == "S00043" && in.OrderID == 42
+	})).Return(run(t, "w"), nil).Once()
+	start := time.Now()
+	rec := e.post("/odoo/webhook/order-confirmed?token="+token, webhook)
+	require.Equal(t, http.StatusAccepted, rec.Code)
+	require.Less(t, time.Since(start), odooWebhookBudget)
+	require.Contains(t, e.log.String(), "did not confirm the webhook's order in time")
+}
+
+func TestOrderWebhookTemporalDownIs503(t *testing.T) {
+	e := newEnv(t)
+	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil, serviceerror.NewUnavailable("down")).Once()
+	rec := e.post("/odoo/webhook/order-confirmed?token="+token, webhook)
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	require.NotContains(t, rec.Body.String(), "down")
+}
+
 func TestDuplicateWebhookIsANoOp(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -110,13 +338,13 @@ func TestDuplicateWebhookIsANoOp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, h := newAPI(t)
+			e := newEnv(t)
 			id := "afterpay-payment:prod:S00043"
-			c.On("ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything).
+			e.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything).
 				Return(nil, serviceerror.NewWorkflowExecutionAlreadyStarted("exists", "", "run-0")).Once()
-			c.On("DescribeWorkflowExecution", mock.Anything, id, "").Return(describe(tt.status, map[string]string{"PaymentStatus": tt.payment}), nil).Once()
-			c.On("GetWorkflow", mock.Anything, id, "run-0").Return(run(t, id)).Once()
-			rec := do(h, http.MethodPost, "/odoo/webhook/order-confirmed?token="+token, webhook)
+			e.temporal.On("DescribeWorkflowExecution", mock.Anything, id, "").Return(describe(tt.status, map[string]string{"PaymentStatus": tt.payment}), nil).Once()
+			e.temporal.On("GetWorkflow", mock.Anything, id, "run-0").Return(run(t, id)).Once()
+			rec := e.post("/odoo/webhook/order-confirmed?token="+token, webhook)
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 			require.Contains(t, rec.Body.String(), `"outcome":"`+tt.want+`"`)
 		})
@@ -124,75 +352,67 @@ func TestDuplicateWebhookIsANoOp(t *testing.T) {
 }
 
 func TestReconfirmationAfterRollbackStartsAgain(t *testing.T) {
-	c, h := newAPI(t)
+	e := newEnv(t)
 	id := "afterpay-payment:prod:S00043"
-	c.On("ExecuteWorkflow", mock.Anything, mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
+	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
 		return o.WorkflowIDReusePolicy == enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
 	}), mock.Anything, mock.Anything).Return(nil, serviceerror.NewWorkflowExecutionAlreadyStarted("exists", "", "run-0")).Once()
-	c.On("DescribeWorkflowExecution", mock.Anything, id, "").Return(describe(enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED,
+	e.temporal.On("DescribeWorkflowExecution", mock.Anything, id, "").Return(describe(enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED,
 		map[string]string{"PaymentStatus": "order_not_confirmed"}), nil).Once()
-	c.On("GetWorkflow", mock.Anything, id, "run-0").Return(run(t, id)).Once()
-	c.On("ExecuteWorkflow", mock.Anything, mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
+	e.temporal.On("GetWorkflow", mock.Anything, id, "run-0").Return(run(t, id)).Once()
+	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
 		return o.WorkflowIDReusePolicy == enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
 	}), mock.Anything, mock.Anything).Return(run(t, id), nil).Once()
-	rec := do(h, http.MethodPost, "/odoo/webhook/order-confirmed?token="+token, webhook)
+	rec := e.post("/odoo/webhook/order-confirmed?token="+token, webhook)
 	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 }
 
-func TestReturnSignalsTheOrdersWorkflow(t *testing.T) {
-	c, h := newAPI(t)
-	id := "afterpay-payment:prod:S00043"
-	c.On("DescribeWorkflowExecution", mock.Anything, id, "").Return(describe(enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
-		map[string]string{"AfterpayToken": "002.tok"}), nil)
-	c.On("SignalWorkflow", mock.Anything, id, "", workflows.SignalCustomerReturn,
-		workflows.CustomerReturn{Status: "SUCCESS", OrderToken: "002.tok"}).Return(nil).Once()
-	rec := do(h, http.MethodGet, "/afterpay/return?order=S00043&status=SUCCESS&orderToken=002.tok", "")
-	require.Equal(t, http.StatusOK, rec.Code)
-	require.Contains(t, rec.Body.String(), "Thank you")
-	require.Equal(t, "text/html; charset=utf-8", rec.Header().Get("Content-Type"))
-}
-
-func TestReturnWithUnknownTokenSignalsNothing(t *testing.T) {
-	c, h := newAPI(t)
-	id := "afterpay-payment:prod:S00043"
-	c.On("DescribeWorkflowExecution", mock.Anything, id, "").Return(describe(enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
-		map[string]string{"AfterpayToken": "002.real"}), nil)
-	rec := do(h, http.MethodGet, "/afterpay/return?order=S00043&status=SUCCESS&orderToken=002.forged", "")
-	require.Equal(t, http.StatusNotFound, rec.Code)
-	require.Contains(t, rec.Body.String(), "We could not find this Afterpay checkout")
-
-	c.On("DescribeWorkflowExecution", mock.Anything, "afterpay-payment:prod:S99999", "").Return(nil, serviceerror.NewNotFound("no"))
-	rec = do(h, http.MethodGet, "/afterpay/return?order=S99999&status=SUCCESS&orderToken=002.real", "")
-	require.Equal(t, http.StatusNotFound, rec.Code)
-
-	rec = do(h, http.MethodGet, "/afterpay/return?order=S00043&status=MAYBE&orderToken=002.real", "")
-	require.Equal(t, http.StatusBadRequest, rec.Code)
-}
-
-func TestReturnRedirectsToShopWhenConfigured(t *testing.T) {
-	c := mocks.NewClient(t)
-	h := NewHandler(c, Options{Database: "prod", WebhookToken: token, ShopReturnURL: "https://shop.example.com/thanks?from=afterpay"})
-	id := "afterpay-payment:prod:S00043"
-	c.On("DescribeWorkflowExecution", mock.Anything, id, "").Return(describe(enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
-		map[string]string{"AfterpayToken": "002.tok"}), nil)
-	c.On("SignalWorkflow", mock.Anything, id, "", workflows.SignalCustomerReturn, mock.Anything).Return(nil).Once()
-	rec := do(h, http.MethodGet, "/afterpay/return?order=S00043&status=CANCELLED&orderToken=002.tok", "")
-	require.Equal(t, http.StatusSeeOther, rec.Code)
-	require.Equal(t, "https://shop.example.com/thanks?from=afterpay&order=S00043&status=CANCELLED", rec.Header().Get("Location"))
-}
-
-func TestCheckoutOfUnknownOrderIs404(t *testing.T) {
-	c, h := newAPI(t)
-	c.On("QueryWorkflow", mock.Anything, "afterpay-payment:prod:S1", "", workflows.QueryCheckout).Return(nil, serviceerror.NewNotFound("no"))
-	rec := do(h, http.MethodGet, "/orders/S1/checkout", "")
-	require.Equal(t, http.StatusNotFound, rec.Code)
-}
-
 func TestCreditNoteWebhookIsAuthenticatedAndAnsweredHonestly(t *testing.T) {
-	_, h := newAPI(t)
+	e := newEnv(t)
 	body := `{"_action": "Afterpay: credit note posted(#2)", "_id": 9, "_model": "account.move", "id": 9, "invoice_origin": "S00043", "move_type": "out_refund", "name": "RINV/2026/00001", "state": "posted"}`
-	require.Equal(t, http.StatusUnauthorized, do(h, http.MethodPost, "/odoo/webhook/credit-note-posted?token=nope", body).Code)
-	rec := do(h, http.MethodPost, "/odoo/webhook/credit-note-posted?token="+token, body)
+	require.Equal(t, http.StatusUnauthorized, e.post("/odoo/webhook/credit-note-posted?token=nope", body).Code)
+	rec := e.post("/odoo/webhook/credit-note-posted?token="+token, body)
 	require.Equal(t, http.StatusNotImplemented, rec.Code)
 	require.Contains(t, rec.Body.String(), "RINV/2026/00001")
+	require.Equal(t, http.StatusUnprocessableEntity, e.post("/odoo/webhook/credit-note-posted?token="+token,
+		`{"_model": "account.move", "name": "<img src=x>"}`).Code)
+	require.Equal(t, http.StatusUnprocessableEntity, e.post("/odoo/webhook/credit-note-posted?token="+token, webhook).Code)
+	e.requireNothingReachedTemporal()
+}
+
+// A wrong token is answered at once, before a slow body has arrived.
+func TestWrongTokenIsAnsweredBeforeTheBody(t *testing.T) {
+	e := newEnv(t)
+	ts := httptest.NewServer(e.srv)
+	t.Cleanup(ts.Close)
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { pw.Close() })
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/odoo/webhook/order-confirmed?token=wrong", pr)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.ContentLength = 1000 // announced, never sent
+	done := make(chan *http.Response, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			done <- resp
+		}
+		close(done)
+	}()
+	select {
+	case resp := <-done:
+		require.NotNil(t, resp)
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		resp.Body.Close()
+	case <-time.After(5 * time.Second):
+		t.Fatal("a wrong token waited for the body")
+	}
+	e.requireNothingReachedTemporal()
+}
+
+func readAll(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(b)
 }

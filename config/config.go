@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,11 +56,29 @@ type Afterpay struct {
 
 // API is the HTTP service that receives webhooks and customer redirects.
 type API struct {
-	Addr          string // API_ADDR, the listen address
-	PublicURL     string // API_PUBLIC_URL, how customers' browsers and Odoo reach it
-	WebhookToken  Secret // ODOO_WEBHOOK_TOKEN, the ?token= Odoo's automation rule sends
-	WebhookSecret Secret // AFTERPAY_WEBHOOK_SECRET, HMAC key of payment-event webhooks
-	ShopReturnURL string // SHOP_RETURN_URL: where customers go after Afterpay (optional)
+	Addr      string // API_ADDR, the listen address
+	PublicURL string // API_PUBLIC_URL, how customers' browsers, Odoo and Afterpay reach it
+	// WebhookToken is ODOO_WEBHOOK_TOKEN, the ?token= Odoo's automation
+	// rules send; WebhookTokenPrevious (ODOO_WEBHOOK_TOKEN_PREVIOUS) is
+	// accepted too while a rotation is under way.
+	WebhookToken, WebhookTokenPrevious Secret
+	// WebhookSecret is AFTERPAY_WEBHOOK_SECRET, the HMAC key of Afterpay's
+	// signed dispute webhooks and of payment-event webhooks;
+	// WebhookSecretPrevious (AFTERPAY_WEBHOOK_SECRET_PREVIOUS) is accepted
+	// too while a rotation is under way.
+	WebhookSecret, WebhookSecretPrevious Secret
+	// StorefrontAPIKeys (STOREFRONT_API_KEYS, comma-separated) authenticate
+	// the storefront's GET /orders/{order}/checkout as Bearer tokens; two
+	// overlap during a rotation. None: the endpoint refuses everyone.
+	StorefrontAPIKeys Secrets
+	ShopName          string // SHOP_NAME: the shop's name on the customer's pages
+	ShopReturnURL     string // SHOP_RETURN_URL: the shop page the customer's pages link back to (optional)
+	// TrustedProxies (API_TRUSTED_PROXIES) are the reverse proxies whose
+	// X-Forwarded-For is believed; none means the TCP peer is the client.
+	TrustedProxies []string
+	// RateLimit (API_RATE_LIMIT) is how many requests per second one client
+	// address may make, with bursts of three times as many.
+	RateLimit int
 }
 
 // Payment holds the business settings of the payment workflow.
@@ -88,6 +108,30 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // Reveal returns the secret's value, for the one place that needs it.
 func (s Secret) Reveal() string { return string(s) }
+
+// Secrets is a list of secrets that never prints its values.
+type Secrets []Secret
+
+// String masks every secret.
+func (s Secrets) String() string {
+	masked := make([]string, len(s))
+	for i, v := range s {
+		masked[i] = v.String()
+	}
+	return "[" + strings.Join(masked, " ") + "]"
+}
+
+// LogValue masks the secrets in slog records.
+func (s Secrets) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Reveal returns the secrets' values.
+func (s Secrets) Reveal() []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = string(v)
+	}
+	return out
+}
 
 // Lookup reads one variable; os.LookupEnv in production, a map in tests.
 type Lookup func(key string) (string, bool)
@@ -170,9 +214,15 @@ func Variables() []Variable {
 		{"AFTERPAY_STORE_URL", "", "the shop's URL, sent in the User-Agent Afterpay requires"},
 		{"API_ADDR", ":8080", "listen address of the HTTP API"},
 		{"API_PUBLIC_URL", "http://localhost:8080", "public base URL of the API (Afterpay redirects customers here)"},
-		{"ODOO_WEBHOOK_TOKEN", "(required)", "token Odoo's automation rule sends as ?token=; at least 16 characters"},
-		{"AFTERPAY_WEBHOOK_SECRET", "", "HMAC secret of signed payment-event webhooks; webhooks are refused when empty"},
-		{"SHOP_RETURN_URL", "", "where a customer is sent after Afterpay; empty shows the API's own page"},
+		{"ODOO_WEBHOOK_TOKEN", "(required)", "token Odoo's automation rules send as ?token=; at least 16 characters"},
+		{"ODOO_WEBHOOK_TOKEN_PREVIOUS", "", "the token being rotated out, still accepted until Odoo's rules are rewritten (see API security)"},
+		{"AFTERPAY_WEBHOOK_SECRET", "", "HMAC secret of Afterpay's signed dispute webhooks and of payment-event webhooks; both are refused when empty"},
+		{"AFTERPAY_WEBHOOK_SECRET_PREVIOUS", "", "the webhook secret being rotated out, still accepted"},
+		{"STOREFRONT_API_KEYS", "", "comma-separated API keys the storefront sends as Authorization: Bearer to GET /orders/{order}/checkout (two during a rotation; at least 24 characters each); none: the endpoint refuses everyone"},
+		{"SHOP_NAME", "", "the shop's name on the customer's pages; empty: the host of SHOP_RETURN_URL or AFTERPAY_STORE_URL"},
+		{"SHOP_RETURN_URL", "", "the shop page the customer's pages after Afterpay link back to (with order and status); empty: AFTERPAY_STORE_URL"},
+		{"API_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; empty: the TCP peer is the client"},
+		{"API_RATE_LIMIT", "20", "requests per second one client address may make to the API (bursts of three times as many)"},
 		{"ORDER_CONFIRMATION_TIMEOUT", "5m", "how long a workflow waits for its order to read as confirmed in Odoo"},
 		{"LOG_FORMAT", "text", "text (coloured, for people) or json"},
 		{"LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -218,10 +268,20 @@ func Load(lookup Lookup) (Config, error) {
 		},
 		API: API{
 			Addr: get("API_ADDR"), PublicURL: strings.TrimRight(get("API_PUBLIC_URL"), "/"),
-			WebhookToken: Secret(get("ODOO_WEBHOOK_TOKEN")), WebhookSecret: Secret(get("AFTERPAY_WEBHOOK_SECRET")),
-			ShopReturnURL: get("SHOP_RETURN_URL"),
+			WebhookToken: Secret(get("ODOO_WEBHOOK_TOKEN")), WebhookTokenPrevious: Secret(get("ODOO_WEBHOOK_TOKEN_PREVIOUS")),
+			WebhookSecret: Secret(get("AFTERPAY_WEBHOOK_SECRET")), WebhookSecretPrevious: Secret(get("AFTERPAY_WEBHOOK_SECRET_PREVIOUS")),
+			ShopName: get("SHOP_NAME"), ShopReturnURL: get("SHOP_RETURN_URL"),
+			TrustedProxies: list(get("API_TRUSTED_PROXIES")),
 		},
 		Payment: Payment{OrderConfirmationTimeout: dur("ORDER_CONFIRMATION_TIMEOUT")},
+	}
+	for _, k := range list(get("STOREFRONT_API_KEYS")) {
+		c.API.StorefrontAPIKeys = append(c.API.StorefrontAPIKeys, Secret(k))
+	}
+	if n, err := strconv.Atoi(get("API_RATE_LIMIT")); err != nil || n <= 0 {
+		errs = append(errs, fmt.Errorf("API_RATE_LIMIT=%q is not a positive whole number of requests per second", get("API_RATE_LIMIT")))
+	} else {
+		c.API.RateLimit = n
 	}
 	var err error
 	if c.Log.Format, err = logging.ParseFormat(get("LOG_FORMAT")); err != nil {
@@ -277,7 +337,45 @@ func (c Config) validate() []error {
 	if t := c.API.WebhookToken.Reveal(); len(t) < 16 {
 		errs = append(errs, errors.New("ODOO_WEBHOOK_TOKEN is required and must be at least 16 characters (it is the only thing that authenticates Odoo's webhook)"))
 	}
+	if t := c.API.WebhookTokenPrevious.Reveal(); t != "" && len(t) < 16 {
+		errs = append(errs, errors.New("ODOO_WEBHOOK_TOKEN_PREVIOUS must be at least 16 characters"))
+	}
+	if t := c.API.WebhookTokenPrevious; t != "" && t == c.API.WebhookToken {
+		errs = append(errs, errors.New("ODOO_WEBHOOK_TOKEN_PREVIOUS equals ODOO_WEBHOOK_TOKEN: a rotation needs a new token"))
+	}
+	if c.API.WebhookSecretPrevious != "" && c.API.WebhookSecret == "" {
+		errs = append(errs, errors.New("AFTERPAY_WEBHOOK_SECRET_PREVIOUS is set without AFTERPAY_WEBHOOK_SECRET"))
+	}
+	if len(c.API.StorefrontAPIKeys) > 2 {
+		errs = append(errs, errors.New("STOREFRONT_API_KEYS holds more than two keys: keep the current one and, during a rotation, the previous one"))
+	}
+	for i, k := range c.API.StorefrontAPIKeys {
+		if len(k) < 24 {
+			errs = append(errs, fmt.Errorf("STOREFRONT_API_KEYS: key %d is shorter than 24 characters", i+1))
+		}
+	}
+	for _, p := range c.API.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				errs = append(errs, fmt.Errorf("API_TRUSTED_PROXIES: %q is neither an IP address nor a CIDR", p))
+			}
+		}
+	}
+	if len(c.API.ShopName) > 100 {
+		errs = append(errs, errors.New("SHOP_NAME is longer than 100 characters"))
+	}
 	return errs
+}
+
+// list splits a comma-separated value, dropping blanks.
+func list(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func joinLines(errs []error) error {

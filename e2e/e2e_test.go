@@ -14,6 +14,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/odoo-afterpay/bridge/afterpay"
 	"github.com/odoo-afterpay/bridge/internal/odoofault"
 	"github.com/odoo-afterpay/bridge/internal/shopper"
 	"github.com/odoo-afterpay/bridge/money"
@@ -89,7 +90,8 @@ func TestEndToEnd(t *testing.T) {
 
 		desc, err := p.temporal.DescribeWorkflowExecution(ctx, p.workflowID(order), "")
 		require.NoError(t, err)
-		require.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, desc.GetWorkflowExecutionInfo().GetStatus())
+		require.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.GetWorkflowExecutionInfo().GetStatus(),
+			"a booked payment stays open until Afterpay's refund window closes")
 		attrs := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
 		for name, want := range map[string]string{
 			"OdooOrderRef": order, "AfterpayToken": info.Token, "AfterpayOrderID": res.AfterpayOrderID, "PaymentStatus": "completed",
@@ -110,7 +112,7 @@ func TestEndToEnd(t *testing.T) {
 			Database: p.cfg.Odoo.Database, OrderName: order, OrderID: orderID, ReturnURL: p.apiURL + "/afterpay/return", ConfirmationTimeout: time.Minute,
 		})
 		require.NoError(t, err)
-		require.Equal(t, workflows.AlreadyDone, outcome)
+		require.Equal(t, workflows.AlreadyRunning, outcome)
 	})
 
 	t.Run("a customer who leaves Afterpay's page can still come back: the checkout stays open", func(t *testing.T) {
@@ -190,6 +192,42 @@ func TestEndToEnd(t *testing.T) {
 		require.Equal(t, workflows.StatusNotPayable, res.Status)
 		require.Contains(t, res.Reason, "no email address")
 		require.Contains(t, p.chatter(t, orderID), "Afterpay cannot be used for this order")
+	})
+
+	t.Run("Afterpay's signed webhooks reach the order: a dispute gets a note and an activity, a refund made at Afterpay shows up", func(t *testing.T) {
+		orderID, order := p.quotation(t, true, invoicedOnOrder(7500, 1))
+		p.confirm(t, orderID)
+		info := p.waitCheckout(t, order)
+		_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
+		require.NoError(t, err)
+		res := p.result(t, order)
+		require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+
+		// Afterpay opens a dispute and sends its signed webhook to the API.
+		dispute, err := p.sim.OpenDispute(res.AfterpayOrderID, "")
+		require.NoError(t, err, "the API took the dispute webhook")
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			require.Contains(c, p.chatter(t, orderID), "Afterpay dispute "+dispute.ID+" on this payment")
+			acts, err := p.odoo.SearchRead(ctx, "mail.activity", []any{
+				[]any{"res_model", "=", "sale.order"}, []any{"res_id", "=", orderID}, []any{"summary", "=", "Respond to Afterpay dispute " + dispute.ID},
+			}, []string{"date_deadline"}, nil)
+			require.NoError(c, err)
+			require.Len(c, acts, 1, "finance has an activity before the response deadline")
+		}, 15*time.Second, 100*time.Millisecond)
+
+		// Someone refunds part of it in Afterpay's merchant portal; a relay
+		// sends the payment events.
+		_, err = p.afterpay.Refund(ctx, res.AfterpayOrderID, &afterpay.RefundRequest{
+			RequestID: "portal-" + p.run, Amount: money.MustNew(1000, "USD"), MerchantReference: "portal refund",
+		})
+		require.NoError(t, err)
+		_, err = p.sim.FlushPaymentEvents(ctx)
+		require.NoError(t, err, "the API took the payment events")
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			require.Contains(c, p.chatter(t, orderID), "Afterpay reports a refund of 10.00 USD")
+			require.Equal(c, "10.00 USD", p.status(t, order).Refunded)
+		}, 15*time.Second, 100*time.Millisecond)
+		p.requireChatterSays(t, orderID, "Record it with a credit note so that Odoo shows it.")
 	})
 
 	t.Run("an unknown token gets a 404 page and signals nothing", func(t *testing.T) {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -180,6 +181,27 @@ func TestEndToEndFaults(t *testing.T) {
 		require.Equal(t, "CAPTURED", payment.PaymentState, "never reversed")
 		p.requireRecordedOnce(t, orderID, order, res.AfterpayOrderID)
 		p.requireMoneyAddsUp(t, token, res.AfterpayOrderID)
+	})
+
+	// Last: the server is slow for a while after its restart.
+	t.Run("Temporal restarted mid-payment: the customer's return is not lost", func(t *testing.T) {
+		orderID, order := p.quotation(t, true, invoicedOnOrder(2990, 3))
+		p.confirm(t, orderID)
+		info := p.waitCheckout(t, order)
+		back := p.stopTemporal(t, 3*time.Second)
+		// The customer approves while Temporal is down. Their return page
+		// says it could not be recorded yet and reloads itself, as a
+		// browser does, until it is.
+		landing, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
+		require.NoError(t, err)
+		require.NoError(t, <-back, "restart the Temporal dev server")
+		require.Positive(t, landing.Refreshes, "the page asked to be reloaded while Temporal was down")
+		require.Equal(t, http.StatusOK, landing.Status, landing.Body)
+		require.NotContains(t, landing.Body, "could not find")
+		res := p.result(t, order)
+		require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+		p.requireRecordedOnce(t, orderID, order, res.AfterpayOrderID)
+		p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
 	})
 }
 

@@ -55,10 +55,18 @@ const (
 	envWebhookToken    = "E2E_WEBHOOK_TOKEN"
 )
 
+// Secrets of the test's own product.
+const (
+	e2eWebhookSecret = "e2e-afterpay-webhook-secret-0123456789"
+	e2eStorefrontKey = "e2e-storefront-key-0123456789abcdef"
+)
+
 // product is everything the test starts, with clients to look inside.
 type product struct {
 	cfg      config.Config
 	temporal client.Client
+	dev      *testsuite.DevServer
+	devOpts  testsuite.DevServerOptions
 	// odoo talks to Odoo directly, as a person in Odoo would; the product
 	// goes through odooFaults.
 	odoo       *odoo.Client
@@ -127,23 +135,41 @@ func startProduct(t testing.TB) *product {
 	for _, key := range workflows.SearchAttributes() {
 		attrs = append(attrs, key.(temporal.SearchAttributeKeyKeyword).ValueSet(""))
 	}
-	dev, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+	// On SQLite in WAL mode, as `make dev` runs it, on a fixed port, so that
+	// it can be restarted under the product.
+	portLn, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	temporalAddr := portLn.Addr().String()
+	require.NoError(t, portLn.Close())
+	devOpts := testsuite.DevServerOptions{
 		ExistingPath:     temporalCLI(t),
-		ClientOptions:    &client.Options{Logger: logging.TemporalLogger(logger)},
+		ClientOptions:    &client.Options{HostPort: temporalAddr, Logger: logging.TemporalLogger(logger)},
+		DBFilename:       filepath.Join(t.TempDir(), "temporal.db"),
 		SearchAttributes: temporal.NewSearchAttributes(attrs...),
 		LogLevel:         "error",
-		ExtraArgs:        []string{"--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=true"},
-	})
+		ExtraArgs: []string{
+			"--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
+			"--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=true",
+		},
+	}
+	dev, err := testsuite.StartDevServer(ctx, devOpts)
 	require.NoError(t, err, "start the real Temporal dev server")
-	t.Cleanup(func() { _ = dev.Stop() })
 	version, err := dev.Client().WorkflowService().GetSystemInfo(ctx, &workflowservice.GetSystemInfoRequest{})
 	require.NoError(t, err)
 	t.Logf("real Temporal dev server %s (server %s) at %s", temporalCLI(t), version.GetServerVersion(), dev.FrontendHostPort())
+
+	apiLn, err := net.Listen("tcp", envOr(envAPIAddr, "127.0.0.1:0"))
+	require.NoError(t, err)
+	apiURL := envOr(envAPIPublicURL, "http://"+apiLn.Addr().String())
 
 	sim, err := sandbox.New(sandbox.Options{
 		MerchantID: "100101", SecretKey: "e2e-secret", Currency: "USD", CountryPath: "us",
 		MinimumAmount: money.MustNew(100, "USD"), MaximumAmount: money.MustNew(1000000, "USD"), Logger: logger,
 		ReversalDelay: 200 * time.Millisecond,
+		// Afterpay's signed webhooks: disputes, and the payment events a
+		// relay would send.
+		WebhookURL: apiURL + "/afterpay/webhook/notification", DisputeWebhookURL: apiURL + "/afterpay/webhook/disputes",
+		WebhookSecret: e2eWebhookSecret,
 	})
 	require.NoError(t, err)
 	simSrv := httptest.NewServer(sim)
@@ -156,16 +182,13 @@ func startProduct(t testing.TB) *product {
 	faultSrv := httptest.NewServer(faults)
 	t.Cleanup(faultSrv.Close)
 
-	apiLn, err := net.Listen("tcp", envOr(envAPIAddr, "127.0.0.1:0"))
-	require.NoError(t, err)
-	apiURL := envOr(envAPIPublicURL, "http://"+apiLn.Addr().String())
-
 	cfg, err := config.Load(config.MapLookup(map[string]string{
 		"TEMPORAL_ADDRESS": dev.FrontendHostPort(), "TEMPORAL_TASK_QUEUE": "e2e-payments",
 		"ODOO_URL": faultSrv.URL, "ODOO_DB": target.db, "ODOO_USERNAME": target.user, "ODOO_PASSWORD": target.password,
 		"AFTERPAY_MERCHANT_ID": "100101", "AFTERPAY_SECRET_KEY": "e2e-secret", "AFTERPAY_BASE_URL": simSrv.URL,
 		"API_PUBLIC_URL": apiURL, "ODOO_WEBHOOK_TOKEN": envOr(envWebhookToken, "e2e-webhook-token-0123456789"),
-		"ORDER_CONFIRMATION_TIMEOUT": "20s",
+		"ORDER_CONFIRMATION_TIMEOUT": "20s", "AFTERPAY_WEBHOOK_SECRET": e2eWebhookSecret,
+		"STOREFRONT_API_KEYS": e2eStorefrontKey, "SHOP_NAME": "Afterpay E2E Shop",
 	}))
 	require.NoError(t, err)
 
@@ -189,19 +212,41 @@ func startProduct(t testing.TB) *product {
 
 	ap, err := app.NewAfterpayClient(cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
+	// The product's own client, as the worker and the API dial it: it
+	// outlives a restart of the server.
+	tc, err := app.DialTemporal(ctx, cfg, logger)
+	require.NoError(t, err)
 
 	apiDone := make(chan struct{})
 	go func() {
-		_ = app.ServeListener(ctx, apiLn, app.APIHandler(cfg, dev.Client(), logger), nil)
+		_ = app.ServeListener(ctx, apiLn, app.APIHandler(cfg, tc, logger), nil)
 		close(apiDone)
 	}()
 	p := &product{
-		cfg: cfg, temporal: dev.Client(), odoo: od, odooFaults: faults, realOdoo: target.real,
+		cfg: cfg, temporal: tc, dev: dev, devOpts: devOpts, odoo: od, odooFaults: faults, realOdoo: target.real,
 		afterpay: ap, apiURL: apiURL, sim: sim, run: fmt.Sprintf("%x", time.Now().UnixNano()), logger: logger,
 	}
 	p.startWorker(t)
-	t.Cleanup(func() { p.stopWorker(t); cancel(); <-apiDone })
+	t.Cleanup(func() { p.stopWorker(t); cancel(); <-apiDone; tc.Close(); _ = p.dev.Stop() })
 	return p
+}
+
+// stopTemporal stops the Temporal server under the running product and
+// starts it again, on the same port and database, after downFor; the
+// channel says when it is back.
+func (p *product) stopTemporal(t testing.TB, downFor time.Duration) <-chan error {
+	t.Helper()
+	require.NoError(t, p.dev.Stop())
+	back := make(chan error, 1)
+	go func() {
+		time.Sleep(downFor)
+		dev, err := testsuite.StartDevServer(context.Background(), p.devOpts)
+		if err == nil {
+			p.dev = dev
+		}
+		back <- err
+	}()
+	return back
 }
 
 // startWorker starts the product's worker, as `cmd/worker` would.
@@ -337,13 +382,19 @@ func (p *product) waitCheckout(t testing.TB, order string) workflows.CheckoutInf
 	return info
 }
 
+// result waits until the order's payment comes to rest, ended or open for
+// what follows the sale (a booked payment stays open for 120 days), and
+// says how it stands.
 func (p *product) result(t testing.TB, order string) workflows.PaymentResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	var res workflows.PaymentResult
-	require.NoError(t, p.temporal.GetWorkflow(ctx, p.workflowID(order), "").Get(ctx, &res))
-	return res
+	var view workflows.StatusView
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		val, err := p.temporal.QueryWorkflow(context.Background(), p.workflowID(order), "", workflows.QueryStatus)
+		require.NoError(c, err)
+		require.NoError(c, val.Get(&view))
+		require.Contains(c, []workflows.Phase{workflows.PhaseAfterSale, workflows.PhaseDone}, view.Phase)
+	}, time.Minute, 50*time.Millisecond, "the payment of %s never came to rest", order)
+	return workflows.PaymentResult{Status: view.Status, Reason: view.Reason, AfterpayOrderID: view.AfterpayOrderID, TransactionID: view.TransactionID}
 }
 
 // transaction reads the order's Afterpay payment.transaction back.

@@ -17,11 +17,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/odoo-afterpay/bridge/api"
 	"github.com/odoo-afterpay/bridge/config"
@@ -40,7 +42,7 @@ commands:
   status -order NAME           print where an order's payment stands
   demo [-order NAME]           confirm a demo order in Odoo and pay it through the simulator
   setup-odoo                   create the Afterpay provider, fields and automation rules in Odoo
-`
+` + disputeUsage
 
 func main() {
 	if len(os.Args) < 2 {
@@ -95,15 +97,23 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 		if *order == "" {
 			return usageError{errors.New("status needs -order")}
 		}
-		info, err := checkoutInfo(ctx, cfg, *order)
+		c, err := app.DialTemporal(ctx, cfg, logger)
 		if err != nil {
 			return err
 		}
-		b, _ := json.MarshalIndent(info, "", "  ")
-		fmt.Fprintf(out, "%s\n  %s\n", b, webUI(cfg, workflows.PaymentWorkflowID(cfg.Odoo.Database, *order)))
+		defer c.Close()
+		id := workflows.PaymentWorkflowID(cfg.Odoo.Database, *order)
+		var view workflows.StatusView
+		if err := query(ctx, c, id, workflows.QueryStatus, &view); err != nil {
+			return err
+		}
+		b, _ := json.MarshalIndent(view, "", "  ")
+		fmt.Fprintf(out, "%s\n  %s\n", b, webUI(cfg, id))
 		return nil
 	case "demo":
 		return demo(ctx, cfg, *order, out)
+	case "disputes", "dispute", "dispute-accept", "dispute-evidence":
+		return disputeCommand(ctx, cfg, logger, cmd, *order, fs.Args(), out)
 	case "setup-odoo":
 		od, err := app.NewOdooClient(cfg, logger)
 		if err != nil {
@@ -130,26 +140,17 @@ func webUI(cfg config.Config, workflowID string) string {
 	return api.WebUILink(cfg.Temporal.UIURL, cfg.Temporal.Namespace, workflowID)
 }
 
-// checkoutInfo asks the API, as a storefront would.
-func checkoutInfo(ctx context.Context, cfg config.Config, order string) (*workflows.CheckoutInfo, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.API.PublicURL+"/orders/"+order+"/checkout", nil)
+// query asks the order's payment workflow (running or ended) a query.
+func query(ctx context.Context, c client.Client, workflowID, name string, out any) error {
+	val, err := c.QueryWorkflow(ctx, workflowID, "", name)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return fmt.Errorf("no payment workflow %s: %w", workflowID, err)
+	}
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("ask %s where the payment stands: %w", workflowID, err)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("ask the API for order %s: %w", order, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusAccepted {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("API answered %s: %s", resp.Status, body)
-	}
-	var info workflows.CheckoutInfo
-	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
-		return nil, fmt.Errorf("API answer for order %s: %w", order, err)
-	}
-	return &info, nil
+	return val.Get(out)
 }
 
 // demo confirms a demo quotation in Odoo and follows its payment: Odoo's
@@ -165,6 +166,11 @@ func demo(ctx context.Context, cfg config.Config, orderName string, out io.Write
 	if err != nil {
 		return err
 	}
+	tc, err := app.DialTemporal(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
 	workflowID := workflows.PaymentWorkflowID(cfg.Odoo.Database, order.Name)
 	fmt.Fprintf(out, "1. Confirming quotation %s (%s) in Odoo at %s\n", order.Name, order.AmountTotal, cfg.Odoo.URL)
 	if err := od.ConfirmSaleOrder(ctx, order.ID); err != nil {
@@ -173,10 +179,9 @@ func demo(ctx context.Context, cfg config.Config, orderName string, out io.Write
 	fmt.Fprintf(out, "   Odoo's automation rule posted the order to the API; its workflow:\n   %s\n", webUI(cfg, workflowID))
 
 	fmt.Fprintf(out, "2. Waiting for the Afterpay checkout\n")
-	var info *workflows.CheckoutInfo
+	var info workflows.CheckoutInfo
 	err = poll(ctx, 90*time.Second, func() (bool, error) {
-		info, err = checkoutInfo(ctx, cfg, order.Name)
-		if err != nil {
+		if err := query(ctx, tc, workflowID, workflows.QueryCheckout, &info); err != nil {
 			return false, nil // the workflow may not exist for a moment
 		}
 		return info.RedirectCheckoutURL != "" || isFinal(info.Status), nil
@@ -198,8 +203,7 @@ func demo(ctx context.Context, cfg config.Config, orderName string, out io.Write
 
 	fmt.Fprintf(out, "4. Waiting for the capture and the Odoo records\n")
 	err = poll(ctx, 90*time.Second, func() (bool, error) {
-		info, err = checkoutInfo(ctx, cfg, order.Name)
-		return err == nil && isFinal(info.Status), nil
+		return query(ctx, tc, workflowID, workflows.QueryCheckout, &info) == nil && isFinal(info.Status), nil
 	})
 	if err != nil {
 		return fmt.Errorf("payment of %s did not finish: %w", order.Name, err)
@@ -212,7 +216,7 @@ func demo(ctx context.Context, cfg config.Config, orderName string, out io.Write
 		return err
 	}
 	fmt.Fprintf(out, "   Captured: Afterpay order %s; Odoo payment.transaction %s is %s\n", info.AfterpayOrderID, tx.Reference, tx.State)
-	fmt.Fprintf(out, "Done. Workflow (Completed, with its search attributes):\n   %s\n", webUI(cfg, workflowID))
+	fmt.Fprintf(out, "Done. The workflow stays open for refunds and disputes until Afterpay's refund window closes:\n   %s\n", webUI(cfg, workflowID))
 	return nil
 }
 

@@ -101,6 +101,13 @@ func (r *run) act(ctx workflow.Context, op *OperatorAction) error {
 		reason := fmt.Sprintf("resolved by hand by %s while %s: %s", by, phaseWords[r.s.Phase], op.Note)
 		r.noteBestEffort(ctx, "resolved:"+string(r.s.Phase), "Afterpay payment "+reason+".")
 		r.s.Attention = nil
+		if r.s.Ledger.Net().Minor > 0 && r.s.Phase != PhaseAfterSale {
+			// Money is held at Afterpay: later events still concern it.
+			r.setStatus(ctx, StatusResolved)
+			r.s.Reason = reason
+			r.s.Phase = PhaseAfterSale
+			return nil
+		}
 		r.finish(ctx, StatusResolved, reason)
 	}
 	return nil

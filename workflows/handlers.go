@@ -109,7 +109,7 @@ func (r *run) validateOperatorAction(op OperatorAction) error {
 func (r *run) checkoutInfo() CheckoutInfo {
 	info := CheckoutInfo{
 		OrderName: r.in.OrderName, Status: r.s.Status, Reason: r.s.Reason, Amount: r.s.Order.Total,
-		AfterpayOrderID: r.s.AfterpayOrderID, TransactionID: r.s.TransactionID,
+		AfterpayOrderID: r.s.AfterpayOrderID, TransactionID: r.s.TransactionID, Outcome: r.outcome().Outcome,
 	}
 	// The storefront sees the checkout only once Odoo has its transaction:
 	// a customer is never sent to Afterpay for a payment Odoo cannot show.
@@ -157,6 +157,8 @@ func (r *run) waitingFor() string {
 		return "Odoo to show the order confirmed"
 	case PhaseAwaitingCustomer:
 		return "the customer to approve at Afterpay, until " + r.s.Checkout.Expires.UTC().Format(time.RFC3339)
+	case PhaseAfterSale:
+		return "later events (refunds, disputes) until Afterpay's refund window closes, 120 days after the capture"
 	case PhaseDone:
 		return ""
 	}

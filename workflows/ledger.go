@@ -53,6 +53,17 @@ func (l *Ledger) Has(key string) bool {
 	return false
 }
 
+// HasRef reports whether a movement with Afterpay's reference ref was
+// applied.
+func (l *Ledger) HasRef(ref string) bool {
+	for _, e := range l.Entries {
+		if ref != "" && e.Ref == ref {
+			return true
+		}
+	}
+	return false
+}
+
 // Net is what Afterpay holds of the customer's money: captured less
 // refunded.
 func (l *Ledger) Net() money.Money {

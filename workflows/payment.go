@@ -29,6 +29,7 @@ const (
 	PhaseCapturing        Phase = "capturing"         // capture, or learn what a capture did
 	PhaseRecording        Phase = "recording"         // the transaction done in Odoo, the chatter note
 	PhaseInvoicing        Phase = "invoicing"         // invoice and register the payment, reconciled
+	PhaseAfterSale        Phase = "after_sale"        // booked: later events until Afterpay's refund window closes
 	PhaseCompensating     Phase = "compensating"      // give the money back, then tell Odoo
 	PhaseClosing          Phase = "closing"           // no money moved: cancel the transaction, tell Odoo why
 	PhaseDone             Phase = "done"
@@ -104,15 +105,20 @@ func (p *Payment) Run(ctx workflow.Context, in PaymentInput) (*PaymentResult, er
 	if err := in.Validate(); err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "InvalidInput", nil)
 	}
-	r := &run{in: in, s: &State{Phase: PhaseAwaitingOrder, Status: StatusAwaitingOrder}, ch: newChannels(ctx),
-		logger: log.With(workflow.GetLogger(ctx), "order", in.OrderName)}
-	r.s.Order.Name = in.OrderName
-	r.s.Order.ID = in.OrderID
+	r := &run{in: in, s: in.Resume, ch: newChannels(ctx), logger: log.With(workflow.GetLogger(ctx), "order", in.OrderName)}
+	r.in.Resume = nil
+	if r.s == nil {
+		r.s = &State{Phase: PhaseAwaitingOrder, Status: StatusAwaitingOrder}
+		r.s.Order.Name = in.OrderName
+		r.s.Order.ID = in.OrderID
+	}
 	if err := r.registerHandlers(ctx); err != nil {
 		return nil, err
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, OdooOrderRefKey.ValueSet(in.OrderName)); err != nil {
-		return nil, err
+	if in.Resume == nil {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, OdooOrderRefKey.ValueSet(in.OrderName)); err != nil {
+			return nil, err
+		}
 	}
 	for r.s.Phase != PhaseDone {
 		err := r.step(ctx)
@@ -121,6 +127,9 @@ func (p *Payment) Run(ctx workflow.Context, in PaymentInput) (*PaymentResult, er
 		}
 		if errors.Is(ctx.Err(), workflow.ErrCanceled) || temporal.IsCanceledError(err) {
 			return r.cancelled(ctx, err)
+		}
+		if workflow.IsContinueAsNewError(err) {
+			return nil, err
 		}
 		if err := r.park(ctx, err); err != nil {
 			return nil, err
@@ -144,6 +153,8 @@ func (r *run) step(ctx workflow.Context) error {
 		return r.record(ctx)
 	case PhaseInvoicing:
 		return r.invoice(ctx)
+	case PhaseAfterSale:
+		return r.afterSale(ctx)
 	case PhaseCompensating:
 		return r.compensate(ctx)
 	case PhaseClosing:
@@ -204,6 +215,16 @@ func (r *run) finish(ctx workflow.Context, s Status, reason string) {
 	r.s.Reason = reason
 	r.s.Phase = PhaseDone
 	r.logger.Info("Payment finished", "status", s, "reason", reason)
+}
+
+// book ends the payment's way to cash: captured and recorded in Odoo (the
+// reason, if any, says what is left). It stays open for what happens
+// after the sale until Afterpay's refund window closes.
+func (r *run) book(ctx workflow.Context, reason string) {
+	r.setStatus(ctx, StatusCompleted)
+	r.s.Reason = reason
+	r.s.Phase = PhaseAfterSale
+	r.logger.Info("Payment booked", "reason", reason)
 }
 
 // endWithoutMoney moves to the closing phase, which tells Odoo (the

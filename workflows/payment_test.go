@@ -126,8 +126,23 @@ func (h *harness) expectRecording() {
 	})).Return(nil).Once()
 }
 
-// expectAccounting mocks invoicing and the reconciled payment on invoice 5.
+// expectClose mocks the final reconciliation when the refund window closes:
+// Afterpay holds what was captured.
+func (h *harness) expectClose() {
+	h.env.OnActivity(act.LookupPayment, mock.Anything, testToken).Return(func(context.Context, string) (*activities.PaymentLookup, error) {
+		p := h.approved()
+		p.Net = p.Amount
+		return &activities.PaymentLookup{Found: true, Payment: *p}, nil
+	}).Maybe() // a test's own look-up may answer first; the note proves the close
+	h.env.OnActivity(act.PostOrderNote, mock.Anything, mock.MatchedBy(func(n activities.NoteInput) bool {
+		return strings.Contains(n.Body, "refund window has closed")
+	})).Return(nil).Once()
+}
+
+// expectAccounting mocks invoicing and the reconciled payment on invoice 5,
+// and the payment's close 120 days later.
 func (h *harness) expectAccounting() {
+	h.expectClose()
 	h.env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5, OpenName: "INV/2026/00001"}, nil).Once()
 	h.env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.MatchedBy(func(in activities.InvoicePaymentInput) bool {
 		return in.InvoiceID == 5 && in.TransactionID == 9 && in.Amount == usd(11000) && in.Memo == "Afterpay 300000000001" &&
@@ -537,7 +552,14 @@ func TestRefusedCredentialsParkThePaymentUntilTheyWorkAgain(t *testing.T) {
 		}
 		return h.approved(), nil
 	})
-	h.env.OnActivity(act.LookupPayment, mock.Anything, testToken).Return(nil, afterpayCredentials)
+	h.env.OnActivity(act.LookupPayment, mock.Anything, testToken).Return(func(context.Context, string) (*activities.PaymentLookup, error) {
+		if h.env.Now().Before(fixedAt) {
+			return nil, afterpayCredentials
+		}
+		p := h.approved()
+		p.Net = p.Amount
+		return &activities.PaymentLookup{Found: true, Payment: *p}, nil
+	})
 	h.expectRecording()
 	h.expectAccounting()
 	h.expectNotes()
@@ -585,6 +607,7 @@ func TestNothingToInvoiceYetCompletesWithANote(t *testing.T) {
 	h.expectCheckout()
 	h.expectCapture()
 	h.expectRecording()
+	h.expectClose()
 	noLines := odooRefused("Cannot create an invoice. No items are available to invoice.")
 	h.env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(nil, noLines).Once()
 	h.expectNotes()
@@ -603,6 +626,7 @@ func TestAPaymentOdooRefusesToRegisterWaitsForAnOperatorWhoRetries(t *testing.T)
 	h.expectCapture()
 	h.expectRecording()
 	h.env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5, OpenName: "INV/2026/00001"}, nil).Twice()
+	h.expectClose()
 	noMethod := odooRefused("Please define a payment method line on your payment.")
 	h.env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.Anything).Return(int64(0), noMethod).Once()
 	h.env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.Anything).Return(int64(77), nil).Once()
@@ -633,6 +657,7 @@ func TestAnOperatorCanResolveAParkedPaymentByHand(t *testing.T) {
 	h.expectRecording()
 	h.env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5, OpenName: "INV/2026/00001"}, nil).Once()
 	h.env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.Anything).Return(int64(0), odooRefused("Please define a payment method line on your payment.")).Once()
+	h.expectClose()
 	h.expectNotes()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
 	h.env.RegisterDelayedCallback(func() {
@@ -691,4 +716,61 @@ func TestCustomerReturnUpdateAnswersTheOutcomeAndRefusesOtherTokens(t *testing.T
 	require.NoError(t, genuine.err)
 	total := usd(11000)
 	require.Equal(t, ReturnOutcome{Outcome: OutcomePaid, OrderName: "S00042", Amount: &total}, genuine.value)
+}
+
+func TestADisputeOnAPaidOrderIsNotedWithAnActivityBeforeItsDeadline(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	h.expectRecording()
+	h.expectAccounting()
+	h.expectNotes()
+	var activity activities.OrderActivityInput
+	h.env.OnActivity(act.ScheduleOrderActivity, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		activity = args.Get(1).(activities.OrderActivityInput)
+	}).Return(nil).Once()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	due := time.Date(2027, 1, 10, 12, 0, 0, 0, time.UTC)
+	dispute := AfterpayEvent{ID: "dispute:wh-1", Kind: EventDispute, Token: testToken, Dispute: &Dispute{
+		ID: "dp_1", Status: "needs_response", Reason: "product_not_received", Amount: usd(11000), ResponseDueBy: due, Open: true}}
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(SignalAfterpayEvent, dispute)
+		h.env.SignalWorkflow(SignalAfterpayEvent, dispute) // Afterpay retries its webhook
+		h.env.SignalWorkflow(SignalAfterpayEvent, AfterpayEvent{ID: "dispute:wh-2", Kind: EventDispute, Token: "002.another",
+			Dispute: &Dispute{ID: "dp_9", Status: "needs_response"}})
+	}, 48*time.Hour)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.True(t, h.notesSay("Afterpay dispute dp_1 on this payment: product_not_received, 110.00 USD disputed, status needs_response, respond by 2027-01-10 12:00 UTC."))
+	require.False(t, h.notesSay("dp_9"), "a dispute for another payment is ignored")
+	require.Equal(t, int64(42), activity.OrderID)
+	require.Equal(t, "Respond to Afterpay dispute dp_1", activity.Summary)
+	require.Equal(t, due.Add(-24*time.Hour), activity.Deadline)
+	require.Equal(t, 1, h.calls["ScheduleOrderActivity"])
+}
+
+func TestARefundMadeAtAfterpayShowsUpInOdooAndTheCloseAgrees(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	h.expectRecording()
+	h.env.OnActivity(act.LookupPayment, mock.Anything, testToken).Return(func(context.Context, string) (*activities.PaymentLookup, error) {
+		p := h.approved()
+		p.Net = usd(8000) // Afterpay's own record at the close
+		return &activities.PaymentLookup{Found: true, Payment: *p}, nil
+	}).Once()
+	h.expectAccounting()
+	h.expectNotes()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	refund := usd(3000)
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(SignalAfterpayEvent, AfterpayEvent{ID: "ev-1", Kind: EventRefundSettled, OrderID: "300000000001",
+			Token: testToken, Amount: &refund, RefundID: "r-77", At: h.env.Now()})
+	}, 72*time.Hour)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.True(t, h.notesSay("Afterpay reports a refund of 30.00 USD (refund r-77) made at Afterpay, outside Odoo."))
+	require.True(t, h.notesSay("Afterpay and Odoo agree: captured 110.00 USD, refunded 30.00 USD, held 80.00 USD."))
+	view := h.status()
+	require.Equal(t, "30.00 USD", view.Refunded)
 }

@@ -62,14 +62,14 @@ func (r *run) invoice(ctx workflow.Context) error {
 		r.noteBestEffort(ctx, "not-invoiced", fmt.Sprintf(
 			"Afterpay payment %s (%s) is captured and recorded on the transaction, but %s: register the Afterpay payment on the invoice once the order is invoiced.",
 			r.s.AfterpayOrderID, amount, reason))
-		r.finish(ctx, StatusCompleted, reason)
+		r.book(ctx, reason)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	if inv.OpenID == 0 {
-		r.finish(ctx, StatusCompleted, "the order's invoices have nothing left to pay; no payment was registered on them")
+		r.book(ctx, "the order's invoices have nothing left to pay; no payment was registered on them")
 		return nil
 	}
 	err = workflow.ExecuteActivity(withOdoo(ctx), act.RegisterInvoicePayment, activities.InvoicePaymentInput{
@@ -82,6 +82,6 @@ func (r *run) invoice(ctx workflow.Context) error {
 			todo: fmt.Sprintf("fix what Odoo says and retry from Temporal, or register %s on the invoice by hand in the Afterpay journal with memo \"Afterpay %s\" and resolve",
 				amount, r.s.AfterpayOrderID)}
 	}
-	r.finish(ctx, StatusCompleted, "")
+	r.book(ctx, "")
 	return nil
 }

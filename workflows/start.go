@@ -32,6 +32,22 @@ var restartable = map[Status]bool{
 	StatusExpired: true, StatusDeclined: true,
 }
 
+// PaymentStartOptions are the options every start of an order's payment
+// uses, StartPayment's and a signal-with-start's alike: its workflow ID, a
+// reuse policy that never revives a finished payment, and its search
+// attributes and summary.
+func PaymentStartOptions(taskQueue string, in PaymentInput) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                    PaymentWorkflowID(in.Database, in.OrderName),
+		TaskQueue:             taskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			OdooOrderRefKey.ValueSet(in.OrderName), PaymentStatusKey.ValueSet(string(StatusAwaitingOrder)),
+		),
+		StaticSummary: "Afterpay payment of Odoo order " + in.OrderName,
+	}
+}
+
 // StartPayment starts the order's payment workflow unless one is running or
 // has already taken a payment. Duplicate starts are no-ops.
 func StartPayment(ctx context.Context, c client.Client, taskQueue string, in PaymentInput) (StartOutcome, client.WorkflowRun, error) {
@@ -39,19 +55,11 @@ func StartPayment(ctx context.Context, c client.Client, taskQueue string, in Pay
 		return "", nil, err
 	}
 	id := PaymentWorkflowID(in.Database, in.OrderName)
-	opts := client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                taskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		// Without it the SDK hands back the existing run as if it had just
-		// started, and a duplicate could not be told from a start.
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			OdooOrderRefKey.ValueSet(in.OrderName), PaymentStatusKey.ValueSet(string(StatusAwaitingOrder)),
-		),
-		StaticSummary: "Afterpay payment of Odoo order " + in.OrderName,
-	}
+	opts := PaymentStartOptions(taskQueue, in)
+	opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
+	// Without it the SDK hands back the existing run as if it had just
+	// started, and a duplicate could not be told from a start.
+	opts.WorkflowExecutionErrorWhenAlreadyStarted = true
 	run, err := c.ExecuteWorkflow(ctx, opts, PaymentWorkflowName, in)
 	if err == nil {
 		return Started, run, nil

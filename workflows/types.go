@@ -82,6 +82,9 @@ type PaymentInput struct {
 	// DefaultRecordWindow. Keep it well inside Afterpay's 10-minute
 	// reversal window.
 	RecordWindow time.Duration `json:"recordWindow,omitempty"`
+	// Resume is the state a continued run carries over (continue-as-new);
+	// nil for a new payment.
+	Resume *State `json:"resume,omitempty"`
 }
 
 // Validate reports a malformed input, which no retry can fix.
@@ -131,6 +134,8 @@ type CheckoutInfo struct {
 	Amount              *money.Money `json:"amount,omitempty"`
 	AfterpayOrderID     string       `json:"afterpayOrderId,omitempty"`
 	TransactionID       int64        `json:"odooTransactionId,omitempty"`
+	// Outcome is what the customer's return page shows.
+	Outcome ReturnOutcomeKind `json:"outcome"`
 }
 
 // PaymentResult is what a finished payment workflow returns.

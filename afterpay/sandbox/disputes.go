@@ -78,8 +78,8 @@ type disputeWebhook struct {
 func epoch(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
 // OpenDispute opens a dispute on an approved order, as a consumer would
-// through Afterpay, and sends the "created" dispute webhook when a WebhookURL
-// is configured. An empty reason means product_not_received. The dispute is
+// through Afterpay, and sends the signed "created" dispute webhook when a
+// DisputeWebhookURL or WebhookURL is configured. An empty reason means product_not_received. The dispute is
 // created even if the webhook fails; the error then says so.
 func (s *Server) OpenDispute(orderID, reason string) (*Dispute, error) {
 	if reason == "" {
@@ -113,7 +113,7 @@ func (s *Server) OpenDispute(orderID, reason string) (*Dispute, error) {
 	}
 	s.st.Disputes[d.ID] = &disputeRecord{Dispute: d, OrderID: o.ID}
 	s.mu.Unlock()
-	if s.opts.WebhookURL == "" {
+	if s.disputeWebhookURL() == "" {
 		return &d, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultWebhookTimeout)
@@ -124,6 +124,15 @@ func (s *Server) OpenDispute(orderID, reason string) (*Dispute, error) {
 	return &d, nil
 }
 
+// disputeWebhookURL is where dispute webhooks go: DisputeWebhookURL, else
+// WebhookURL.
+func (s *Server) disputeWebhookURL() string {
+	if s.opts.DisputeWebhookURL != "" {
+		return s.opts.DisputeWebhookURL
+	}
+	return s.opts.WebhookURL
+}
+
 func (s *Server) sendDisputeWebhook(ctx context.Context, disputeID, eventType string) error {
 	body, err := json.Marshal(disputeWebhook{
 		WebhookEventID: s.newUUID(), WebhookEventType: eventType, DisputeID: disputeID, MerchantReference: s.opts.MerchantID,
@@ -131,7 +140,7 @@ func (s *Server) sendDisputeWebhook(ctx context.Context, disputeID, eventType st
 	if err != nil {
 		return fmt.Errorf("sandbox: marshal dispute webhook: %w", err)
 	}
-	if err := s.postWebhook(ctx, body); err != nil {
+	if err := s.postWebhook(ctx, s.disputeWebhookURL(), body); err != nil {
 		return fmt.Errorf("sandbox: dispute %s %s webhook: %w", disputeID, eventType, err)
 	}
 	return nil
@@ -141,7 +150,7 @@ func (s *Server) sendDisputeWebhook(ctx context.Context, disputeID, eventType st
 // a merchant handling it by calling the disputes API back cannot deadlock
 // with its own request.
 func (s *Server) notifyDisputeUpdated(disputeID string) {
-	if s.opts.WebhookURL == "" {
+	if s.disputeWebhookURL() == "" {
 		return
 	}
 	s.bg.Add(1)

@@ -119,9 +119,16 @@ type Options struct {
 	// is only logged.
 	StrictUserAgent bool
 
-	// WebhookURL receives payment-event and dispute webhooks, signed with
-	// WebhookSecret (required when WebhookURL is set). Optional.
+	// WebhookURL receives payment-event webhooks and, unless
+	// DisputeWebhookURL is set, dispute webhooks, signed with WebhookSecret
+	// (required when either URL is set). Optional.
 	WebhookURL, WebhookSecret string
+
+	// DisputeWebhookURL receives the dispute webhooks Afterpay sends when a
+	// dispute is opened or updated (afterpay-api.md §6), e.g. the product's
+	// /afterpay/webhook/disputes while WebhookURL is its
+	// /afterpay/webhook/notification. Empty means WebhookURL.
+	DisputeWebhookURL string
 
 	// SettlementDelay, when > 0 and WebhookURL is set, sends each payment
 	// event that long (wall time, not Clock) after the capture, refund or
@@ -207,9 +214,14 @@ func (opts Options) withDefaults() (Options, error) {
 		if err := checkBaseURL(opts.WebhookURL); err != nil {
 			return opts, fmt.Errorf("sandbox: WebhookURL: %w", err)
 		}
-		if opts.WebhookSecret == "" {
-			return opts, errors.New("sandbox: WebhookSecret is required with WebhookURL")
+	}
+	if opts.DisputeWebhookURL != "" {
+		if err := checkBaseURL(opts.DisputeWebhookURL); err != nil {
+			return opts, fmt.Errorf("sandbox: DisputeWebhookURL: %w", err)
 		}
+	}
+	if (opts.WebhookURL != "" || opts.DisputeWebhookURL != "") && opts.WebhookSecret == "" {
+		return opts, errors.New("sandbox: WebhookSecret is required with WebhookURL or DisputeWebhookURL")
 	}
 	if opts.SettlementDelay < 0 {
 		return opts, errors.New("sandbox: SettlementDelay must not be negative")

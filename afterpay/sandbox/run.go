@@ -65,7 +65,7 @@ func Serve(ctx context.Context, opts Options, ln net.Listener, stateFile string)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	sim.log.Info("afterpay sandbox listening", "addr", ln.Addr().String(), "merchant_id", sim.opts.MerchantID,
-		"currency", sim.opts.Currency, "state_file", stateFile, "webhook_url", sim.opts.WebhookURL)
+		"currency", sim.opts.Currency, "state_file", stateFile, "webhook_url", sim.opts.WebhookURL, "dispute_webhook_url", sim.disputeWebhookURL())
 
 	var tick <-chan time.Time
 	if stateFile != "" {

@@ -174,7 +174,7 @@ func (s *Server) SendPaymentEvent(ctx context.Context, ev PaymentEvent) error {
 	if err != nil {
 		return fmt.Errorf("sandbox: marshal payment event: %w", err)
 	}
-	if err := s.postWebhook(ctx, body); err != nil {
+	if err := s.postWebhook(ctx, s.opts.WebhookURL, body); err != nil {
 		return fmt.Errorf("sandbox: payment event %s (%s): %w", ev.EventID, ev.EventType, err)
 	}
 	s.mu.Lock()
@@ -217,11 +217,10 @@ func sortEvents(evs []PaymentEvent) {
 	}
 }
 
-// postWebhook signs body for Options.WebhookURL and posts it. The signature
-// date is wall time, not Clock: receivers compare it with their own clock,
-// and a simulated clock days ahead would make every webhook look stale.
-func (s *Server) postWebhook(ctx context.Context, body []byte) error {
-	target := s.opts.WebhookURL
+// postWebhook signs body for target and posts it there. The signature date
+// is wall time, not Clock: receivers compare it with their own clock, and a
+// simulated clock days ahead would make every webhook look stale.
+func (s *Server) postWebhook(ctx context.Context, target string, body []byte) error {
 	if target == "" {
 		return ErrNoWebhookURL
 	}

@@ -116,6 +116,11 @@ func run(ctx context.Context, dir, binary string, ports ports, logger *slog.Logg
 		Currency: "USD", MinimumAmount: money.MustNew(100, "USD"), MaximumAmount: money.MustNew(200000, "USD"),
 		PublicURL: fmt.Sprintf("http://localhost:%d", ports.sandbox), CountryPath: "us",
 		Logger: logger.With("component", "afterpay-sandbox"),
+		// Signed webhooks to the API, as Afterpay sends disputes and a relay
+		// would send payment events.
+		WebhookURL:        cfg.API.PublicURL + "/afterpay/webhook/notification",
+		DisputeWebhookURL: cfg.API.PublicURL + "/afterpay/webhook/disputes",
+		WebhookSecret:     cfg.API.WebhookSecret.Reveal(),
 	}
 	goServe("afterpay sandbox", func() error {
 		return sandbox.Run(svcCtx, simOpts, fmt.Sprintf("127.0.0.1:%d", ports.sandbox), filepath.Join(dir, "afterpay-sandbox.json"))
@@ -211,6 +216,8 @@ func devEnv(path string, p ports) (map[string]string, error) {
 		"API_PUBLIC_URL":          fmt.Sprintf("http://localhost:%d", p.api),
 		"ODOO_WEBHOOK_TOKEN":      secret(),
 		"AFTERPAY_WEBHOOK_SECRET": secret(),
+		"STOREFRONT_API_KEYS":     secret(),
+		"SHOP_NAME":               "Demo Store Inc.",
 	}
 	keys := make([]string, 0, len(env))
 	for k := range env {

@@ -129,11 +129,14 @@ func TestKilledDevStartsAgainAndItsPaymentsResume(t *testing.T) {
 	landing, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
 	require.NoError(t, err, "the checkout made before the kill is still there:\n%s", second.out)
 	require.Equal(t, http.StatusOK, landing.Status)
-	var res workflows.PaymentResult
-	wctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	require.NoError(t, tc.GetWorkflow(wctx, id, "").Get(wctx, &res))
-	require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		v, err := tc.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
+		require.NoError(c, err)
+		var view workflows.StatusView
+		require.NoError(c, v.Get(&view))
+		require.Equal(c, workflows.PhaseAfterSale, view.Phase, "booked, open for what follows the sale")
+		require.Equal(c, workflows.StatusCompleted, view.Status, view.Reason)
+	}, time.Minute, 200*time.Millisecond)
 
 	require.NoError(t, second.cmd.Process.Signal(syscall.SIGINT))
 	<-second.exited

@@ -105,14 +105,93 @@ func RunWorker(ctx context.Context, cfg config.Config, c client.Client, logger *
 	return nil
 }
 
-// APIHandler builds the HTTP API from the configuration.
+// APIHandler builds the HTTP API from the configuration. Should its clients
+// not build (the configuration was validated, so they do), it logs why and
+// answers every request 503.
 func APIHandler(cfg config.Config, c client.Client, logger *slog.Logger) http.Handler {
+	h, err := NewAPIHandler(cfg, c, logger)
+	if err != nil {
+		logger.Error("API cannot serve", "error", err)
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+		})
+	}
+	return h
+}
+
+// NewAPIHandler builds the HTTP API from the configuration, with an Odoo
+// client that checks webhooks' orders exist and an Afterpay client that
+// reads disputes.
+func NewAPIHandler(cfg config.Config, c client.Client, logger *slog.Logger) (http.Handler, error) {
+	od, err := NewOdooClient(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	ap, err := NewAfterpayClient(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	shopURL := cfg.API.ShopReturnURL
+	if shopURL == "" {
+		shopURL = cfg.Afterpay.StoreURL
+	}
 	return api.NewHandler(c, api.Options{
 		Database: cfg.Odoo.Database, TaskQueue: cfg.Temporal.TaskQueue, PublicURL: cfg.API.PublicURL,
-		WebhookToken: cfg.API.WebhookToken.Reveal(), ShopReturnURL: cfg.API.ShopReturnURL,
+		WebhookToken: cfg.API.WebhookToken.Reveal(), PreviousWebhookToken: cfg.API.WebhookTokenPrevious.Reveal(),
+		AfterpayWebhookSecret:         cfg.API.WebhookSecret.Reveal(),
+		PreviousAfterpayWebhookSecret: cfg.API.WebhookSecretPrevious.Reveal(),
+		StorefrontAPIKeys:             cfg.API.StorefrontAPIKeys.Reveal(),
+		ShopName:                      cfg.API.ShopName, ShopReturnURL: shopURL,
 		ConfirmationTimeout: cfg.Payment.OrderConfirmationTimeout,
-		TemporalUIURL:       cfg.Temporal.UIURL, Namespace: cfg.Temporal.Namespace, Logger: logger,
-	})
+		TemporalUIURL:       cfg.Temporal.UIURL, Namespace: cfg.Temporal.Namespace,
+		Orders: OdooOrders{Client: od}, Afterpay: ap,
+		TrustedProxies: cfg.API.TrustedProxies, RateLimit: cfg.API.RateLimit,
+		Logger: logger,
+	}), nil
+}
+
+// OdooOrders finds sale orders by name for the API: one search call on
+// sale.order (ids only; the workflow reads the order itself).
+type OdooOrders struct{ Client *odoo.Client }
+
+// FindOrder returns the id of the sale order named name.
+func (o OdooOrders) FindOrder(ctx context.Context, name string) (int64, bool, error) {
+	ids, err := o.Client.Search(ctx, "sale.order", []any{[]any{"name", "=", name}}, &odoo.SearchOptions{Limit: 1})
+	if err != nil {
+		return 0, false, err
+	}
+	if len(ids) == 0 {
+		return 0, false, nil
+	}
+	return ids[0], true, nil
+}
+
+// ServerOptions are the HTTP server's limits. Every phase of a connection
+// has a deadline: a slow or idle client cannot hold one for ever.
+type ServerOptions struct {
+	// ReadHeaderTimeout bounds reading a request's headers.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds handling a request and writing its answer.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that sends nothing.
+	IdleTimeout time.Duration
+	// ShutdownTimeout is how long a shutdown waits for requests in flight.
+	ShutdownTimeout time.Duration
+	// MaxHeaderBytes bounds a request's headers.
+	MaxHeaderBytes int
+}
+
+// DefaultServerOptions suit the API: requests are small (64 KiB bodies),
+// the slowest answer (a customer's return) takes about 5 seconds.
+var DefaultServerOptions = ServerOptions{
+	ReadHeaderTimeout: 5 * time.Second,
+	ReadTimeout:       15 * time.Second,
+	WriteTimeout:      30 * time.Second,
+	IdleTimeout:       60 * time.Second,
+	ShutdownTimeout:   25 * time.Second,
+	MaxHeaderBytes:    32 << 10,
 }
 
 // Serve serves handler on addr until ctx ends, then shuts down gracefully.
@@ -125,9 +204,23 @@ func Serve(ctx context.Context, addr string, handler http.Handler, ready chan<- 
 	return ServeListener(ctx, ln, handler, ready)
 }
 
-// ServeListener is Serve on an existing listener.
+// ServeListener is Serve on an existing listener, with DefaultServerOptions.
 func ServeListener(ctx context.Context, ln net.Listener, handler http.Handler, ready chan<- string) error {
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	return ServeListenerWith(ctx, ln, handler, ready, DefaultServerOptions)
+}
+
+// ServeListenerWith serves handler on ln with opts until ctx ends. It then
+// stops accepting connections (new ones are refused) and lets the requests
+// in flight finish, for up to opts.ShutdownTimeout.
+func ServeListenerWith(ctx context.Context, ln net.Listener, handler http.Handler, ready chan<- string, opts ServerOptions) error {
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: opts.ReadHeaderTimeout,
+		ReadTimeout:       opts.ReadTimeout,
+		WriteTimeout:      opts.WriteTimeout,
+		IdleTimeout:       opts.IdleTimeout,
+		MaxHeaderBytes:    opts.MaxHeaderBytes,
+	}
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -138,7 +231,7 @@ func ServeListener(ctx context.Context, ln net.Listener, handler http.Handler, r
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,7 +31,15 @@ type Landing struct {
 	URL    string
 	Status int
 	Body   string
+	// Refreshes is how many times the page reloaded itself (a Refresh
+	// header, as the API's "still being confirmed" page sends) before it
+	// settled.
+	Refreshes int
 }
+
+// maxRefreshes bounds how often a page may reload itself, as a person would
+// not wait for ever.
+const maxRefreshes = 30
 
 var formAction = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
 
@@ -71,15 +80,65 @@ func get(ctx context.Context, c *http.Client, u string) (*Landing, error) {
 	return do(c, req)
 }
 
+// do sends req, follows redirects, and then follows the page's Refresh
+// header, as a browser does, until the page no longer reloads itself.
 func do(c *http.Client, req *http.Request) (*Landing, error) {
+	ctx := req.Context()
+	for refreshes := 0; ; refreshes++ {
+		page, refresh, err := fetch(c, req)
+		if err != nil {
+			return nil, err
+		}
+		page.Refreshes = refreshes
+		delay, target, ok := parseRefresh(refresh)
+		if !ok || refreshes == maxRefreshes {
+			return page, nil
+		}
+		base, _ := url.Parse(page.URL)
+		next, err := base.Parse(target)
+		if err != nil {
+			return page, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		if req, err = http.NewRequestWithContext(ctx, http.MethodGet, next.String(), nil); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func fetch(c *http.Client, req *http.Request) (*Landing, string, error) {
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return &Landing{URL: resp.Request.URL.String(), Status: resp.StatusCode, Body: string(body)}, nil
+	return &Landing{URL: resp.Request.URL.String(), Status: resp.StatusCode, Body: string(body)}, resp.Header.Get("Refresh"), nil
+}
+
+// parseRefresh reads a Refresh header, "3" or "3; url=/next": the delay
+// (at most 5 s) and the target ("" means the page itself).
+func parseRefresh(h string) (time.Duration, string, bool) {
+	if h == "" {
+		return 0, "", false
+	}
+	secs, target, _ := strings.Cut(h, ";")
+	n, err := strconv.Atoi(strings.TrimSpace(secs))
+	if err != nil || n < 0 {
+		return 0, "", false
+	}
+	target = strings.TrimSpace(target)
+	if len(target) >= 4 && strings.EqualFold(target[:4], "url=") {
+		target = strings.Trim(strings.TrimSpace(target[4:]), `"'`)
+	} else {
+		target = ""
+	}
+	return min(time.Duration(n)*time.Second, 5*time.Second), target, true
 }

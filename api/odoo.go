@@ -1,0 +1,165 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/odoo-afterpay/bridge/workflows"
+)
+
+// Odoo 18's webhooks can carry neither a header nor a signature, so the
+// token travels in the URL, and Odoo logs that URL. The design assumes
+// anyone who reads Odoo's log has it:
+//   - it is checked before the body is read, and two tokens are accepted
+//     during a rotation (`starter setup-odoo` rewrites the rules);
+//   - all it lets a caller do is ask the product to look at an order that
+//     exists in Odoo, which the workflow then reads from Odoo itself; nothing
+//     in the body but the order's name (and id, as a hint) is used;
+//   - it is rate-limited per source, and a source that keeps failing is
+//     refused for a while.
+
+// odooWebhook is the JSON Odoo 18's webhook server action posts: the record's
+// chosen fields plus _action, _id and _model. Odoo writes an empty char field
+// as false, hence any.
+type odooWebhook struct {
+	Action string      `json:"_action"`
+	ID     json.Number `json:"_id"`
+	Model  string      `json:"_model"`
+	Name   any         `json:"name"`
+}
+
+// odooTokenOK checks ?token= against the current and the previous token.
+func (s *server) odooTokenOK(c *gin.Context) bool {
+	got := c.Query("token")
+	if got == "" || len(s.odooTokens) == 0 {
+		s.authFailed(c, "odoo webhook token", "missing")
+		return false
+	}
+	switch matchSecret(got, s.odooTokens) {
+	case -1:
+		s.authFailed(c, "odoo webhook token", "wrong")
+		return false
+	case 0:
+		return true
+	default:
+		s.logger(c).Warn("Odoo sent the previous webhook token: finish the rotation with `starter setup-odoo`, then drop ODOO_WEBHOOK_TOKEN_PREVIOUS")
+		return true
+	}
+}
+
+// readOdooWebhook reads and checks the webhook of a record of model, and
+// returns it with its name and raw body. It answers the request itself on
+// any problem.
+func (s *server) readOdooWebhook(c *gin.Context, model string) (odooWebhook, string, []byte, bool) {
+	body, ok := s.readJSON(c)
+	if !ok {
+		return odooWebhook{}, "", nil, false
+	}
+	hook, name, ok := s.checkOdooWebhook(c, body, model)
+	return hook, name, body, ok
+}
+
+func (s *server) checkOdooWebhook(c *gin.Context, body []byte, model string) (odooWebhook, string, bool) {
+	var hook odooWebhook
+	if err := decodeJSON(body, &hook); err != nil {
+		s.logger(c).Warn("Odoo webhook refused: malformed JSON", "error", clip(err.Error()))
+		s.fail(c, http.StatusBadRequest, "malformed JSON")
+		return hook, "", false
+	}
+	if hook.Model != model {
+		s.logger(c).Warn("Odoo webhook refused: wrong model", "model", clip(hook.Model), "want", model)
+		s.fail(c, http.StatusUnprocessableEntity, "not a "+model+" webhook")
+		return hook, "", false
+	}
+	name, _ := hook.Name.(string)
+	if !validOrderName(name) {
+		s.logger(c).Warn("Odoo webhook refused: no valid name (the automation rule must send the record's name)", "name", clip(jsonText(hook.Name)))
+		s.fail(c, http.StatusUnprocessableEntity, "the webhook has no valid record name")
+		return hook, "", false
+	}
+	if id, err := hook.ID.Int64(); hook.ID != "" && (err != nil || id < 0) {
+		s.logger(c).Warn("Odoo webhook refused: bad _id", "id", clip(hook.ID.String()))
+		s.fail(c, http.StatusUnprocessableEntity, "the webhook has no valid record id")
+		return hook, "", false
+	}
+	return hook, name, true
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// orderConfirmed starts the order's payment workflow. The body is only a
+// hint: Odoo sends it before committing, and the workflow reads the order.
+func (s *server) orderConfirmed(c *gin.Context) {
+	if !s.odooTokenOK(c) {
+		return
+	}
+	hook, name, _, ok := s.readOdooWebhook(c, "sale.order")
+	if !ok {
+		return
+	}
+	hintID, _ := hook.ID.Int64()
+	ctx, cancel := context.WithTimeout(c.Request.Context(), odooWebhookBudget)
+	defer cancel()
+	log := s.logger(c).With("order", name)
+	if s.opts.Orders != nil {
+		lookupCtx, cancelLookup := context.WithTimeout(ctx, s.lookupBudget)
+		id, found, err := s.opts.Orders.FindOrder(lookupCtx, name)
+		cancelLookup()
+		switch {
+		case err != nil:
+			// Odoo did not answer in time. Its webhook is not retried, so
+			// refusing would lose the payment; the workflow reads the order
+			// anyway and ends if it never exists.
+			log.Warn("Odoo did not confirm the webhook's order in time; starting its payment anyway", "error", err)
+		case !found:
+			log.Warn("Odoo webhook refused: no such order in Odoo")
+			s.fail(c, http.StatusNotFound, "unknown order")
+			return
+		case hintID != 0 && id != hintID:
+			log.Warn("Odoo webhook refused: the order's id does not match", "id", hintID, "odooId", id)
+			s.fail(c, http.StatusNotFound, "unknown order")
+			return
+		default:
+			hintID = id
+		}
+	}
+	outcome, run, err := workflows.StartPayment(ctx, s.temporal, s.opts.TaskQueue, s.paymentInput(name, hintID))
+	if err != nil {
+		log.Error("Starting the payment workflow failed; start it with `starter start -order "+name+"`", "error", err)
+		s.fail(c, http.StatusServiceUnavailable, "the payment could not be started; try again")
+		return
+	}
+	log.Info("Order confirmed webhook", "outcome", outcome, "workflowId", run.GetID(), "webUI", s.webUILink(run.GetID()))
+	status := http.StatusAccepted
+	if outcome != workflows.Started {
+		status = http.StatusOK
+	}
+	c.JSON(status, gin.H{"outcome": outcome})
+}
+
+// creditNotePosted receives Odoo's webhook for a posted credit note. Refunds
+// are not automated yet, so it tells the operator, loudly, to refund at
+// Afterpay by hand, and answers 501 so that Odoo's log shows it too.
+func (s *server) creditNotePosted(c *gin.Context) {
+	if !s.odooTokenOK(c) {
+		return
+	}
+	_, name, body, ok := s.readOdooWebhook(c, "account.move")
+	if !ok {
+		return
+	}
+	var hook struct {
+		Origin any `json:"invoice_origin"`
+	}
+	_ = json.Unmarshal(body, &hook)
+	origin, _ := hook.Origin.(string)
+	s.logger(c).Warn("Credit note posted: refund it in Afterpay by hand; automatic refunds are not implemented yet",
+		"creditNote", name, "origin", clip(origin))
+	c.JSON(http.StatusNotImplemented, gin.H{"error": "automatic Afterpay refunds are not implemented yet: refund credit note " + name + " in Afterpay's merchant portal"})
+}
