@@ -52,6 +52,10 @@ type Afterpay struct {
 	Environment string // AFTERPAY_ENVIRONMENT: sandbox | production
 	BaseURL     string // AFTERPAY_BASE_URL: overrides the host (the simulator)
 	StoreURL    string // AFTERPAY_STORE_URL: the shop's URL, sent in the User-Agent
+	// Timeout and MoneyTimeout bound one call: AFTERPAY_TIMEOUT for
+	// look-ups and checkouts, AFTERPAY_MONEY_TIMEOUT for captures, voids,
+	// refunds and reversals (Afterpay documents 20 s and 70 s).
+	Timeout, MoneyTimeout time.Duration
 }
 
 // API is the HTTP service that receives webhooks and customer redirects.
@@ -212,6 +216,8 @@ func Variables() []Variable {
 		{"AFTERPAY_ENVIRONMENT", "sandbox", "sandbox or production (global API hosts)"},
 		{"AFTERPAY_BASE_URL", "", "overrides the Afterpay host, e.g. the bundled simulator"},
 		{"AFTERPAY_STORE_URL", "", "the shop's URL, sent in the User-Agent Afterpay requires"},
+		{"AFTERPAY_TIMEOUT", "20s", "timeout of one Afterpay look-up or checkout call (Afterpay's documented read timeout)"},
+		{"AFTERPAY_MONEY_TIMEOUT", "70s", "timeout of one Afterpay call that moves money: capture, void, refund, reversal; one that times out is retried with the same key, or looked up"},
 		{"API_ADDR", ":8080", "listen address of the HTTP API"},
 		{"API_PUBLIC_URL", "http://localhost:8080", "public base URL of the API (Afterpay redirects customers here)"},
 		{"ODOO_WEBHOOK_TOKEN", "(required)", "token Odoo's automation rules send as ?token=; at least 16 characters"},
@@ -264,7 +270,7 @@ func Load(lookup Lookup) (Config, error) {
 		Afterpay: Afterpay{
 			MerchantID: get("AFTERPAY_MERCHANT_ID"), SecretKey: Secret(get("AFTERPAY_SECRET_KEY")),
 			Environment: get("AFTERPAY_ENVIRONMENT"), BaseURL: strings.TrimRight(get("AFTERPAY_BASE_URL"), "/"),
-			StoreURL: get("AFTERPAY_STORE_URL"),
+			StoreURL: get("AFTERPAY_STORE_URL"), Timeout: dur("AFTERPAY_TIMEOUT"), MoneyTimeout: dur("AFTERPAY_MONEY_TIMEOUT"),
 		},
 		API: API{
 			Addr: get("API_ADDR"), PublicURL: strings.TrimRight(get("API_PUBLIC_URL"), "/"),

@@ -55,6 +55,72 @@ func TestEndToEndFaults(t *testing.T) {
 		p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
 	})
 
+	for _, then := range []struct {
+		name  string
+		fault sandbox.FaultKind
+		times int // 0: until the test ends (rotated credentials)
+	}{{"5xx", sandbox.FaultServerError, 2}, {"a 401", sandbox.FaultUnauthorized, 0}} {
+		t.Run("a capture that commits and loses its answer, then "+then.name+": its outcome is learned, recorded once", func(t *testing.T) {
+			orderID, order := p.quotation(t, true, invoicedOnOrder(6100, 1))
+			p.confirm(t, orderID)
+			info := p.waitCheckout(t, order)
+			require.NoError(t, p.sim.InjectFault(sandbox.Fault{Endpoint: sandbox.EndpointCapture, Kind: sandbox.FaultDropAfterCommit, Times: 1}))
+			require.NoError(t, p.sim.InjectFault(sandbox.Fault{Endpoint: sandbox.EndpointCapture, Kind: then.fault, Times: then.times}))
+			t.Cleanup(p.sim.ClearFaults)
+			_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
+			require.NoError(t, err)
+			res := p.result(t, order)
+			require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+			p.requireRecordedOnce(t, orderID, order, res.AfterpayOrderID)
+			p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
+		})
+	}
+
+	t.Run("Afterpay refusing the credentials on the checkout: needs attention about credentials, resumes after the fix", func(t *testing.T) {
+		orderID, order := p.quotation(t, true, invoicedOnOrder(2700, 1))
+		require.NoError(t, p.sim.InjectFault(sandbox.Fault{Endpoint: sandbox.EndpointCreateCheckout, Kind: sandbox.FaultUnauthorized}))
+		t.Cleanup(p.sim.ClearFaults)
+		p.confirm(t, orderID)
+		view := p.waitStatus(t, order, workflows.StatusNeedsAttention)
+		require.Contains(t, view.Attention.Reason, "Afterpay refused the merchant credentials")
+		require.Contains(t, view.Attention.Todo, "AFTERPAY_SECRET_KEY")
+		p.requireChatterSays(t, orderID, "Afterpay refused the merchant credentials")
+		require.NotContains(t, p.chatter(t, orderID), "Afterpay cannot be used for this order", "not the order's fault")
+		p.sim.ClearFaults() // the operator fixes the credentials
+		require.NoError(t, p.operator(t, order, workflows.OperatorAction{Action: workflows.ActionRetry, By: "e2e operator"}))
+		info := p.waitCheckout(t, order)
+		_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
+		require.NoError(t, err)
+		res := p.result(t, order)
+		require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+		p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
+	})
+
+	t.Run("Afterpay refusing the credentials when the money must go back: needs attention, then reversed and Odoo told", func(t *testing.T) {
+		orderID, order := p.quotation(t, true, invoicedOnOrder(3900, 1))
+		p.confirm(t, orderID)
+		info := p.waitCheckout(t, order)
+		p.odooFaults.Inject(odoofault.Rule{Model: "payment.transaction", Method: "write", Action: odoofault.Refuse, Message: "The payment provider is archived.", Times: 1})
+		t.Cleanup(p.odooFaults.Clear)
+		for _, endpoint := range []string{sandbox.EndpointReversal, sandbox.EndpointRefund} {
+			require.NoError(t, p.sim.InjectFault(sandbox.Fault{Endpoint: endpoint, Kind: sandbox.FaultUnauthorized}))
+		}
+		t.Cleanup(p.sim.ClearFaults)
+		_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
+		require.NoError(t, err)
+		view := p.waitStatus(t, order, workflows.StatusNeedsAttention)
+		require.Equal(t, workflows.PhaseCompensating, view.Phase)
+		require.Contains(t, view.Attention.Reason, "giving the")
+		require.Contains(t, view.Attention.Todo, "the money is still captured")
+		p.sim.ClearFaults()
+		require.NoError(t, p.operator(t, order, workflows.OperatorAction{Action: workflows.ActionRetry, By: "e2e operator"}))
+		res := p.result(t, order)
+		require.Equal(t, workflows.StatusCompensated, res.Status, res.Reason)
+		require.Equal(t, "cancel", p.transaction(t, order)["state"])
+		p.requireChatterSays(t, orderID, "was reversed at Afterpay")
+		p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
+	})
+
 	t.Run("Odoo losing the answer of each write after committing it: read back, recorded once", func(t *testing.T) {
 		orderID, order := p.quotation(t, true, invoicedOnOrder(6200, 1))
 		for _, call := range [][2]string{

@@ -29,6 +29,7 @@ import (
 	"github.com/odoo-afterpay/bridge/internal/app"
 	"github.com/odoo-afterpay/bridge/internal/logging"
 	"github.com/odoo-afterpay/bridge/internal/odoofault"
+	"github.com/odoo-afterpay/bridge/internal/testkit"
 	"github.com/odoo-afterpay/bridge/money"
 	"github.com/odoo-afterpay/bridge/odoo"
 	"github.com/odoo-afterpay/bridge/odoo/fakeodoo"
@@ -189,6 +190,8 @@ func startProduct(t testing.TB) *product {
 		"API_PUBLIC_URL": apiURL, "ODOO_WEBHOOK_TOKEN": envOr(envWebhookToken, "e2e-webhook-token-0123456789"),
 		"ORDER_CONFIRMATION_TIMEOUT": "20s", "AFTERPAY_WEBHOOK_SECRET": e2eWebhookSecret,
 		"STOREFRONT_API_KEYS": e2eStorefrontKey, "SHOP_NAME": "Afterpay E2E Shop",
+		// A capture whose answer is lost is given up on quickly.
+		"AFTERPAY_MONEY_TIMEOUT": "2s",
 	}))
 	require.NoError(t, err)
 
@@ -240,9 +243,15 @@ func (p *product) stopTemporal(t testing.TB, downFor time.Duration) <-chan error
 	back := make(chan error, 1)
 	go func() {
 		time.Sleep(downFor)
-		dev, err := testsuite.StartDevServer(context.Background(), p.devOpts)
+		opts := p.devOpts
+		out := &testkit.LogBuffer{}
+		opts.Stdout, opts.Stderr = out, out
+		dev, err := testsuite.StartDevServer(context.Background(), opts)
 		if err == nil {
 			p.dev = dev
+		}
+		if err != nil {
+			err = fmt.Errorf("%w; the server said:\n%s", err, out)
 		}
 		back <- err
 	}()
@@ -489,6 +498,36 @@ func (p *product) requireChatterSays(t testing.TB, orderID int64, words ...strin
 	for _, w := range words {
 		require.Contains(t, notes, w, "the order's chatter")
 	}
+}
+
+// operator sends an operator's action, as the Web UI would, and returns the
+// workflow's answer.
+func (p *product) operator(t testing.TB, order string, action workflows.OperatorAction) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, err := p.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: p.workflowID(order), UpdateName: workflows.UpdateOperatorAction, Args: []any{action},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return err
+	}
+	return h.Get(ctx, nil)
+}
+
+// waitStatus waits until the order's payment shows status, and returns how
+// it stands.
+func (p *product) waitStatus(t testing.TB, order string, status workflows.Status) workflows.StatusView {
+	t.Helper()
+	var view workflows.StatusView
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		val, err := p.temporal.QueryWorkflow(context.Background(), p.workflowID(order), "", workflows.QueryStatus)
+		require.NoError(c, err)
+		require.NoError(c, val.Get(&view))
+		require.Equal(c, status, view.Status)
+	}, time.Minute, 50*time.Millisecond, "the payment of %s never showed %s", order, status)
+	return view
 }
 
 // status asks the order's workflow for its whole state.

@@ -34,6 +34,9 @@ const (
 	// FaultConflict answers 409 as if an earlier request with the same
 	// requestId were still in flight, without applying anything.
 	FaultConflict FaultKind = "409"
+	// FaultUnauthorized answers 401 unauthorized, as Afterpay does to
+	// credentials that were rotated or mistyped, without applying anything.
+	FaultUnauthorized FaultKind = "401"
 )
 
 // ParseFaultKind accepts a kind's name; "error" and "server-error" are
@@ -53,6 +56,8 @@ func ParseFaultKind(s string) (FaultKind, error) {
 		return FaultDropAfterCommit, nil
 	case "409", "conflict", "in-progress":
 		return FaultConflict, nil
+	case "401", "unauthorized":
+		return FaultUnauthorized, nil
 	}
 	return "", fmt.Errorf("sandbox: unknown fault kind %q", s)
 }

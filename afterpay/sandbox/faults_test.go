@@ -21,6 +21,7 @@ func TestParseFault(t *testing.T) {
 		{"void:reset", Fault{Endpoint: "void", Kind: FaultConnectionReset}, false},
 		{"deferredCapture:409", Fault{Endpoint: "deferredCapture", Kind: FaultConflict}, false},
 		{"getPayment:conflict", Fault{Endpoint: "getPayment", Kind: FaultConflict}, false},
+		{"refund:401", Fault{Endpoint: "refund", Kind: FaultUnauthorized}, false},
 		{"capture", Fault{}, true},
 		{"nowhere:500", Fault{}, true},
 		{"capture:explode", Fault{}, true},
@@ -48,6 +49,7 @@ func TestFaultsAnswerWithoutApplying(t *testing.T) {
 		{FaultServerError, 500, "error"},
 		{FaultTooManyRequests, 429, "too_many_requests"},
 		{FaultConflict, 409, "conflict"},
+		{FaultUnauthorized, 401, "unauthorized"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.kind), func(t *testing.T) {

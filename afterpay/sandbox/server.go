@@ -444,6 +444,9 @@ func (s *Server) prepareAndHandle(w http.ResponseWriter, rc *requestContext) (*r
 		case FaultConflict:
 			res := s.conflict()
 			return &res, string(fault.Kind)
+		case FaultUnauthorized:
+			res := s.apiError(http.StatusUnauthorized, "unauthorized", "Credentials are required to access this resource.")
+			return &res, string(fault.Kind)
 		case FaultConnectionReset:
 			abortConnection(w)
 			return nil, string(fault.Kind)

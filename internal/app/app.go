@@ -61,7 +61,8 @@ func NewAfterpayClient(cfg config.Config, logger *slog.Logger) (*afterpay.Client
 			PluginName: "OdooAfterpayBridge", PluginVersion: Version(),
 			Platform: "Odoo", PlatformVersion: "18.0", StoreURL: cfg.Afterpay.StoreURL,
 		},
-		Logger: logger,
+		Timeouts: afterpay.Timeouts{Read: cfg.Afterpay.Timeout, MoneyRead: cfg.Afterpay.MoneyTimeout},
+		Logger:   logger,
 	})
 }
 
