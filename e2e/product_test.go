@@ -167,6 +167,9 @@ func startProduct(t testing.TB) *product {
 		MerchantID: "100101", SecretKey: "e2e-secret", Currency: "USD", CountryPath: "us",
 		MinimumAmount: money.MustNew(100, "USD"), MaximumAmount: money.MustNew(1000000, "USD"), Logger: logger,
 		ReversalDelay: 200 * time.Millisecond,
+		// Afterpay order ids are unique for good; on a real Odoo the test
+		// may run again and again on the same database.
+		FirstOrderID: 300000000000 + time.Now().UnixMilli()%10_000_000*1000,
 		// Afterpay's signed webhooks: disputes, and the payment events a
 		// relay would send.
 		WebhookURL: apiURL + "/afterpay/webhook/notification", DisputeWebhookURL: apiURL + "/afterpay/webhook/disputes",
@@ -368,14 +371,13 @@ func (p *product) workflowID(order string) string {
 	return workflows.PaymentWorkflowID(p.cfg.Odoo.Database, order)
 }
 
-// checkoutInfo asks the order's workflow where the payment stands.
-func (p *product) checkoutInfo(t testing.TB, order string) workflows.CheckoutInfo {
-	t.Helper()
-	val, err := p.temporal.QueryWorkflow(context.Background(), p.workflowID(order), "", workflows.QueryCheckout)
-	require.NoError(t, err)
-	var info workflows.CheckoutInfo
-	require.NoError(t, val.Get(&info))
-	return info
+// query asks the order's workflow a query.
+func (p *product) query(order, name string, out any) error {
+	val, err := p.temporal.QueryWorkflow(context.Background(), p.workflowID(order), "", name)
+	if err != nil {
+		return err
+	}
+	return val.Get(out)
 }
 
 // waitCheckout waits until the order's workflow offers a checkout URL.
@@ -383,12 +385,22 @@ func (p *product) waitCheckout(t testing.TB, order string) workflows.CheckoutInf
 	t.Helper()
 	var info workflows.CheckoutInfo
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		val, err := p.temporal.QueryWorkflow(context.Background(), p.workflowID(order), "", workflows.QueryCheckout)
-		require.NoError(c, err)
-		require.NoError(c, val.Get(&info))
+		require.NoError(c, p.query(order, workflows.QueryCheckout, &info))
 		require.NotEmpty(c, info.RedirectCheckoutURL)
 	}, time.Minute, 100*time.Millisecond, "the order %s never got a checkout URL", order)
 	return info
+}
+
+// waitView waits until the order's payment stands as ok says, and returns
+// how it stands.
+func (p *product) waitView(t testing.TB, order, what string, ok func(workflows.StatusView) bool) workflows.StatusView {
+	t.Helper()
+	var view workflows.StatusView
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		require.NoError(c, p.query(order, workflows.QueryStatus, &view))
+		require.True(c, ok(view), "%s is %s (%s)", order, view.Status, view.Phase)
+	}, time.Minute, 50*time.Millisecond, "the payment of %s never %s", order, what)
+	return view
 }
 
 // result waits until the order's payment comes to rest, ended or open for
@@ -396,14 +408,16 @@ func (p *product) waitCheckout(t testing.TB, order string) workflows.CheckoutInf
 // says how it stands.
 func (p *product) result(t testing.TB, order string) workflows.PaymentResult {
 	t.Helper()
-	var view workflows.StatusView
-	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		val, err := p.temporal.QueryWorkflow(context.Background(), p.workflowID(order), "", workflows.QueryStatus)
-		require.NoError(c, err)
-		require.NoError(c, val.Get(&view))
-		require.Contains(c, []workflows.Phase{workflows.PhaseAfterSale, workflows.PhaseDone}, view.Phase)
-	}, time.Minute, 50*time.Millisecond, "the payment of %s never came to rest", order)
+	view := p.waitView(t, order, "came to rest", func(v workflows.StatusView) bool {
+		return v.Phase == workflows.PhaseAfterSale || v.Phase == workflows.PhaseDone
+	})
 	return workflows.PaymentResult{Status: view.Status, Reason: view.Reason, AfterpayOrderID: view.AfterpayOrderID, TransactionID: view.TransactionID}
+}
+
+// waitStatus waits until the order's payment shows status.
+func (p *product) waitStatus(t testing.TB, order string, status workflows.Status) workflows.StatusView {
+	t.Helper()
+	return p.waitView(t, order, "showed "+string(status), func(v workflows.StatusView) bool { return v.Status == status })
 }
 
 // transaction reads the order's Afterpay payment.transaction back.
@@ -491,13 +505,16 @@ func (p *product) requireMoneyAddsUp(t testing.TB, token, afterpayOrderID string
 	}, 15*time.Second, 100*time.Millisecond, "Afterpay holds %s, Odoo shows %s paid", &held, &paid)
 }
 
-// requireChatterSays checks that the order's chatter holds each of words.
+// requireChatterSays checks that the order's chatter holds each of words,
+// waiting a little for a note that is being posted.
 func (p *product) requireChatterSays(t testing.TB, orderID int64, words ...string) {
 	t.Helper()
-	notes := p.chatter(t, orderID)
-	for _, w := range words {
-		require.Contains(t, notes, w, "the order's chatter")
-	}
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		notes := p.chatter(t, orderID)
+		for _, w := range words {
+			require.Contains(c, notes, w, "the order's chatter")
+		}
+	}, 15*time.Second, 100*time.Millisecond)
 }
 
 // operator sends an operator's action, as the Web UI would, and returns the
@@ -516,27 +533,11 @@ func (p *product) operator(t testing.TB, order string, action workflows.Operator
 	return h.Get(ctx, nil)
 }
 
-// waitStatus waits until the order's payment shows status, and returns how
-// it stands.
-func (p *product) waitStatus(t testing.TB, order string, status workflows.Status) workflows.StatusView {
-	t.Helper()
-	var view workflows.StatusView
-	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		val, err := p.temporal.QueryWorkflow(context.Background(), p.workflowID(order), "", workflows.QueryStatus)
-		require.NoError(c, err)
-		require.NoError(c, val.Get(&view))
-		require.Equal(c, status, view.Status)
-	}, time.Minute, 50*time.Millisecond, "the payment of %s never showed %s", order, status)
-	return view
-}
-
 // status asks the order's workflow for its whole state.
 func (p *product) status(t testing.TB, order string) workflows.StatusView {
 	t.Helper()
-	val, err := p.temporal.QueryWorkflow(context.Background(), p.workflowID(order), "", workflows.QueryStatus)
-	require.NoError(t, err)
 	var view workflows.StatusView
-	require.NoError(t, val.Get(&view))
+	require.NoError(t, p.query(order, workflows.QueryStatus, &view))
 	return view
 }
 

@@ -107,6 +107,11 @@ type Options struct {
 	// order shows as REVERSED (Afterpay reverses asynchronously); default 5 s
 	// on Clock.
 	ReversalDelay time.Duration
+	// FirstOrderID is the first Afterpay order id handed out; default
+	// 300000000001. Afterpay's ids are unique across a merchant's life:
+	// simulators that serve the same Odoo one after the other (tests on a
+	// long-lived database) should each start somewhere else.
+	FirstOrderID int64
 	// RefundWindow is how long after purchase refunds are accepted; default
 	// 120 days.
 	RefundWindow time.Duration

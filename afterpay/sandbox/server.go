@@ -120,7 +120,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		opts:      opts,
 		log:       opts.Logger,
-		st:        newState(),
+		st:        newState(opts.FirstOrderID),
 		inFlight:  map[string]bool{},
 		publicURL: opts.PublicURL,
 		closed:    make(chan struct{}),

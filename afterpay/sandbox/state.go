@@ -38,13 +38,16 @@ const (
 	firstRefundID = 10000001
 )
 
-func newState() *state {
+func newState(firstOrder int64) *state {
+	if firstOrder <= 0 {
+		firstOrder = firstOrderID
+	}
 	return &state{
 		Checkouts:    map[string]*checkoutRecord{},
 		Orders:       map[string]*orderRecord{},
 		Idempotency:  map[string]*idemRecord{},
 		Disputes:     map[string]*disputeRecord{},
-		NextOrderID:  firstOrderID,
+		NextOrderID:  firstOrder,
 		NextRefundID: firstRefundID,
 	}
 }
