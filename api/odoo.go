@@ -3,7 +3,9 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -162,4 +164,83 @@ func (s *server) creditNotePosted(c *gin.Context) {
 	s.logger(c).Warn("Credit note posted: refund it in Afterpay by hand; automatic refunds are not implemented yet",
 		"creditNote", name, "origin", clip(origin))
 	c.JSON(http.StatusNotImplemented, gin.H{"error": "automatic Afterpay refunds are not implemented yet: refund credit note " + name + " in Afterpay's merchant portal"})
+}
+
+// odooEventHook describes one of Odoo's after-the-sale webhooks: the
+// record's model, and where its body names the order (the order itself, or
+// the picking's origin, or the invoice's invoice_origin, which can list
+// several orders).
+type odooEventHook struct {
+	kind        workflows.OdooEventKind
+	model       string
+	state       string // the state the rule reports
+	originField string // "" when the record is the order itself
+}
+
+var (
+	deliveryDoneHook   = odooEventHook{workflows.OdooDeliveryDone, "stock.picking", "done", "origin"}
+	orderCancelledHook = odooEventHook{workflows.OdooOrderCancelled, "sale.order", "cancel", ""}
+	invoicePostedHook  = odooEventHook{workflows.OdooInvoicePosted, "account.move", "posted", "invoice_origin"}
+)
+
+// odooEvent turns one of Odoo's webhooks about an order's life (a delivery
+// done, the order cancelled, an invoice or credit note posted) into a
+// signal to the order's running payment workflow, which then reads Odoo
+// itself. Nothing starts a payment here.
+func (s *server) odooEvent(hook odooEventHook) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !s.odooTokenOK(c) {
+			return
+		}
+		wh, name, body, ok := s.readOdooWebhook(c, hook.model)
+		if !ok {
+			return
+		}
+		id, _ := wh.ID.Int64()
+		if id <= 0 {
+			s.logger(c).Warn("Odoo webhook refused: no record id")
+			s.fail(c, http.StatusUnprocessableEntity, "the webhook has no valid record id")
+			return
+		}
+		orders := []string{name}
+		if hook.originField != "" {
+			var fields map[string]any
+			_ = json.Unmarshal(body, &fields)
+			origin, _ := fields[hook.originField].(string)
+			orders = orders[:0]
+			for _, o := range strings.Split(origin, ",") {
+				if o = strings.TrimSpace(o); validOrderName(o) {
+					orders = append(orders, o)
+				}
+			}
+			if len(orders) == 0 {
+				s.logger(c).Warn("Odoo webhook refused: no order in its origin", "field", hook.originField, "origin", clip(origin))
+				s.fail(c, http.StatusUnprocessableEntity, "the webhook names no order")
+				return
+			}
+		}
+		ev := workflows.OdooEvent{
+			ID: fmt.Sprintf("%s:%d:%s", hook.model, id, hook.state), Kind: hook.kind, Model: hook.model, RecordID: id, Name: name,
+		}
+		log := s.logger(c).With("event", ev.ID)
+		ctx, cancel := context.WithTimeout(c.Request.Context(), odooWebhookBudget)
+		defer cancel()
+		signalled := 0
+		for _, order := range orders {
+			err := s.temporal.SignalWorkflow(ctx, workflows.PaymentWorkflowID(s.opts.Database, order), "", workflows.SignalOdooEvent, ev)
+			switch {
+			case isNotFound(err):
+				// Not an Afterpay payment, or one that has ended.
+				log.Info("Odoo event for an order without a running payment", "order", order)
+			case err != nil:
+				log.Error("Signalling the Odoo event failed; the payment's daily check will find it", "order", order, "error", err)
+				s.fail(c, http.StatusServiceUnavailable, "the event could not be recorded; try again")
+				return
+			default:
+				signalled++
+				log.Info("Odoo event", "order", order)
+			}
+		}
+		c.JSON(http.StatusOK, gin.H{"signalled": signalled})
+	}
 }

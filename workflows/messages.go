@@ -122,3 +122,33 @@ type OperatorAction struct {
 	// ID deduplicates a signal sent twice; optional.
 	ID string `json:"id,omitempty"`
 }
+
+// SignalOdooEvent carries something that happened to the order in Odoo, as
+// an automation rule's webhook reported it: a delivery done, the order
+// cancelled, an invoice or a credit note posted. The workflow reads Odoo
+// itself before acting; the event only says where to look. Events are
+// deduplicated by OdooEvent.ID.
+const SignalOdooEvent = "odoo-event"
+
+// OdooEventKind is the kind of an OdooEvent.
+type OdooEventKind string
+
+// The kinds of OdooEvent.
+const (
+	OdooDeliveryDone     OdooEventKind = "delivery_done"      // an outgoing stock.picking of the order was validated
+	OdooOrderCancelled   OdooEventKind = "order_cancelled"    // the sale.order was cancelled
+	OdooInvoicePosted    OdooEventKind = "invoice_posted"     // a customer invoice of the order was posted
+	OdooCreditNotePosted OdooEventKind = "credit_note_posted" // a credit note of the order was posted
+)
+
+// OdooEvent is the payload of SignalOdooEvent.
+type OdooEvent struct {
+	// ID is the record and its new state, e.g. "stock.picking:17:done".
+	ID   string        `json:"id"`
+	Kind OdooEventKind `json:"kind"`
+	// Model, RecordID and Name identify the record (the picking, the
+	// order, the invoice or credit note).
+	Model    string `json:"model"`
+	RecordID int64  `json:"recordId"`
+	Name     string `json:"name,omitempty"`
+}
