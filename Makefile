@@ -28,7 +28,7 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 
-unit:
+unit: $(TEMPORAL) ## unit tests (and the make-dev kill test, which runs the Temporal CLI)
 	$(GO) test -count=1 -race $$($(GO) list ./... | grep -v /e2e)
 
 e2e: $(TEMPORAL) browser-deps ## the end-to-end tests: a real Temporal dev server on a free port, and a headless browser

@@ -85,7 +85,11 @@ func startDev(t *testing.T, bin, dir, temporalCLI string, p []int) *devRun {
 // SIGKILL in the middle of a payment, starts it again on the same data, and
 // finishes the payment.
 func TestKilledDevStartsAgainAndItsPaymentsResume(t *testing.T) {
-	temporalCLI, err := filepath.Abs(filepath.Join("..", "..", "bin", "temporal"))
+	cli := os.Getenv("TEMPORAL_CLI") // set by the Makefile
+	if cli == "" {
+		cli = filepath.Join("..", "..", "bin", "temporal")
+	}
+	temporalCLI, err := filepath.Abs(cli)
 	require.NoError(t, err)
 	_, err = os.Stat(temporalCLI)
 	require.NoError(t, err, "the Temporal CLI is missing: run `make test`, which installs it into ./bin")
