@@ -15,13 +15,15 @@ import (
 	"github.com/odoo-afterpay/bridge/mapping"
 	"github.com/odoo-afterpay/bridge/money"
 	"github.com/odoo-afterpay/bridge/odoo"
-	"github.com/odoo-afterpay/bridge/odoo/provision"
 )
 
 // AfterpayClient is the part of *afterpay.Client the activities use.
 type AfterpayClient interface {
 	CreateCheckout(ctx context.Context, req *afterpay.CheckoutRequest) (*afterpay.Checkout, error)
 	CapturePayment(ctx context.Context, req *afterpay.CaptureRequest) (*afterpay.Payment, error)
+	Auth(ctx context.Context, req *afterpay.AuthRequest) (*afterpay.Payment, error)
+	CaptureDeferred(ctx context.Context, orderID string, req *afterpay.DeferredCaptureRequest) (*afterpay.Payment, error)
+	Void(ctx context.Context, orderID string, req *afterpay.VoidRequest) (*afterpay.Payment, error)
 	GetPaymentByToken(ctx context.Context, token string) (*afterpay.Payment, error)
 	ReversePaymentByToken(ctx context.Context, token string) error
 	Refund(ctx context.Context, orderID string, req *afterpay.RefundRequest) (*afterpay.Refund, error)
@@ -38,10 +40,12 @@ type OdooClient interface {
 	SetMovesAfterpayOrderID(ctx context.Context, moveIDs []int64, afterpayOrderID string) error
 	ScheduleActivity(ctx context.Context, spec odoo.ActivitySpec) (int64, error)
 	PostNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error)
-	InvoiceOrder(ctx context.Context, orderID int64) ([]int64, error)
 	ReadMove(ctx context.Context, id int64) (*odoo.Move, error)
-	PostInvoice(ctx context.Context, moveID int64) error
-	RegisterPayment(ctx context.Context, moveID int64, spec odoo.PaymentSpec) (int64, error)
+	CreateInvoices(ctx context.Context, orderID int64) ([]int64, error)
+	PostedInvoices(ctx context.Context, orderID int64) ([]int64, error)
+	RegisterCustomerPayment(ctx context.Context, spec odoo.CustomerPaymentSpec) (int64, error)
+	ReconcilePayment(ctx context.Context, paymentID, invoiceID int64) error
+	PaymentResidual(ctx context.Context, paymentID int64) (money.Money, error)
 	Search(ctx context.Context, model string, domain []any, opts *odoo.SearchOptions) ([]int64, error)
 }
 
@@ -70,6 +74,13 @@ type OrderState struct {
 	State     string      `json:"state"` // draft, sent, sale or cancel
 	Total     money.Money `json:"total"`
 	PartnerID int64       `json:"partnerId"`
+	// Afterpay says whether the order carries the Afterpay marker (its
+	// payment term); PaymentTerm names the one it has.
+	Afterpay    bool   `json:"afterpay"`
+	PaymentTerm string `json:"paymentTerm,omitempty"`
+	// CaptureMode is the order's own choice ("immediate", "deferred"), or
+	// "" for the product's default.
+	CaptureMode string `json:"captureMode,omitempty"`
 }
 
 // ReadOrderState reads where the order stands, in one call.
@@ -78,7 +89,8 @@ func (a *Activities) ReadOrderState(ctx context.Context, in ReadOrderInput) (*Or
 	if err != nil {
 		return nil, orderFailure("read sale.order "+in.Name, err)
 	}
-	return &OrderState{ID: h.ID, Name: h.Name, State: h.State, Total: h.AmountTotal, PartnerID: h.PartnerID}, nil
+	return &OrderState{ID: h.ID, Name: h.Name, State: h.State, Total: h.AmountTotal, PartnerID: h.PartnerID,
+		Afterpay: h.PaymentTerm == odoo.PaymentTermName, PaymentTerm: h.PaymentTerm, CaptureMode: h.CaptureMode}, nil
 }
 
 // NoteInput is a chatter note on a sale order. Marker makes it idempotent.
@@ -244,6 +256,10 @@ type PaymentOutcome struct {
 	// Net is what Afterpay holds of the customer's money: captured less
 	// refunded, nothing once reversed.
 	Net money.Money `json:"net"`
+	// OpenToCapture is what is authorised and not yet captured or voided
+	// (deferred flow), and AuthExpires when Afterpay voids it by itself.
+	OpenToCapture money.Money `json:"openToCapture"`
+	AuthExpires   time.Time   `json:"authExpires,omitzero"`
 }
 
 // Approved reports whether Afterpay approved the payment.
@@ -261,7 +277,10 @@ func outcomeOf(p *afterpay.Payment) *PaymentOutcome {
 			net.Minor -= r.Amount.Minor
 		}
 	}
-	return &PaymentOutcome{OrderID: p.ID, Status: p.Status, State: p.PaymentState, Amount: p.OriginalAmount, Created: p.Created, Net: net}
+	out := &PaymentOutcome{OrderID: p.ID, Status: p.Status, State: p.PaymentState, Amount: p.OriginalAmount, Created: p.Created,
+		Net: net, OpenToCapture: p.OpenToCaptureAmount}
+	out.AuthExpires, _ = p.AuthExpiry()
+	return out
 }
 
 // CaptureInput captures an approved checkout in full (immediate flow).
@@ -340,84 +359,58 @@ func (a *Activities) RefundPayment(ctx context.Context, in RefundInput) (*Refund
 	return &RefundOutcome{RefundID: r.RefundID, RefundedAt: r.RefundedAt}, nil
 }
 
-// Invoices are an order's customer invoices after InvoiceOrder.
-type Invoices struct {
-	IDs []int64 `json:"ids"`
-	// OpenID is the first posted invoice with something left to pay, or 0.
-	OpenID   int64  `json:"openId,omitempty"`
-	OpenName string `json:"openName,omitempty"`
+// AuthoriseInput authorises an approved checkout (deferred flow).
+type AuthoriseInput struct {
+	Token             string `json:"token"`
+	RequestID         string `json:"requestId"`
+	MerchantReference string `json:"merchantReference"`
 }
 
-// InvoiceOrder makes sure the order has a posted customer invoice: it
-// creates one from the order if there is none and posts drafts. Both steps
-// look first, so a retry creates nothing twice.
-func (a *Activities) InvoiceOrder(ctx context.Context, orderID int64) (*Invoices, error) {
-	ids, err := a.Odoo.InvoiceOrder(ctx, orderID)
+// Authorise authorises the payment; Afterpay captures nothing yet. It is
+// idempotent on RequestID.
+func (a *Activities) Authorise(ctx context.Context, in AuthoriseInput) (*PaymentOutcome, error) {
+	p, err := a.Afterpay.Auth(ctx, &afterpay.AuthRequest{Token: in.Token, RequestID: in.RequestID, MerchantReference: in.MerchantReference})
 	if err != nil {
-		return nil, odooFailure("invoice the order", err)
+		return nil, afterpayFailure("authorise", err)
 	}
-	out := &Invoices{IDs: ids}
-	for _, id := range ids {
-		move, err := a.Odoo.ReadMove(ctx, id)
-		if err != nil {
-			return nil, odooFailure("read invoice", err)
-		}
-		if move.State == "draft" {
-			if err := a.Odoo.PostInvoice(ctx, id); err != nil {
-				return nil, odooFailure("post invoice", err)
-			}
-			if move, err = a.Odoo.ReadMove(ctx, id); err != nil {
-				return nil, odooFailure("read invoice", err)
-			}
-		}
-		if out.OpenID == 0 && move.State == "posted" && move.AmountResidual.Minor > 0 {
-			out.OpenID, out.OpenName = id, move.Name
-		}
-	}
-	return out, nil
+	return outcomeOf(p), nil
 }
 
-// InvoicePaymentInput registers the captured amount on the order's invoice.
-type InvoicePaymentInput struct {
-	InvoiceID     int64       `json:"invoiceId"`
-	InvoiceIDs    []int64     `json:"invoiceIds"`
-	TransactionID int64       `json:"transactionId"`
-	Amount        money.Money `json:"amount"`
-	Date          time.Time   `json:"date"`
-	// Memo is the payment's memo and its idempotency key in Odoo.
-	Memo string `json:"memo"`
-	// AfterpayOrderID is written on the invoices, for finance.
-	AfterpayOrderID string `json:"afterpayOrderId"`
+// CaptureAmountInput captures part of an authorisation (deferred flow).
+type CaptureAmountInput struct {
+	OrderID   string      `json:"orderId"`
+	Amount    money.Money `json:"amount"`
+	RequestID string      `json:"requestId"`
+	// EventReference names what is captured for (an invoice); it shows in
+	// Afterpay's settlement file.
+	EventReference string `json:"eventReference"`
 }
 
-// RegisterInvoicePayment pays the invoice from the Afterpay journal
-// (reconciled by Odoo's payment wizard) and links payment and invoices to
-// the order's payment.transaction.
-func (a *Activities) RegisterInvoicePayment(ctx context.Context, in InvoicePaymentInput) (int64, error) {
-	journals, err := a.Odoo.Search(ctx, "account.journal", []any{[]any{"code", "=", provision.DefaultJournalCode}}, &odoo.SearchOptions{Limit: 1})
-	if err != nil {
-		return 0, odooFailure("find the Afterpay journal", err)
-	}
-	var journal int64 // 0: the wizard's default bank journal
-	if len(journals) == 1 {
-		journal = journals[0]
-	}
-	if in.AfterpayOrderID != "" {
-		if err := a.Odoo.SetMovesAfterpayOrderID(ctx, in.InvoiceIDs, in.AfterpayOrderID); err != nil {
-			return 0, odooFailure("write the Afterpay order on the invoices", err)
-		}
-	}
-	paymentID, err := a.Odoo.RegisterPayment(ctx, in.InvoiceID, odoo.PaymentSpec{
-		Amount: in.Amount, Date: in.Date, JournalID: journal, Memo: in.Memo, TransactionID: in.TransactionID,
+// CaptureAmount captures an amount of the authorisation, idempotent on
+// RequestID.
+func (a *Activities) CaptureAmount(ctx context.Context, in CaptureAmountInput) (*PaymentOutcome, error) {
+	p, err := a.Afterpay.CaptureDeferred(ctx, in.OrderID, &afterpay.DeferredCaptureRequest{
+		RequestID: in.RequestID, Amount: in.Amount, PaymentEventMerchantReference: in.EventReference,
 	})
 	if err != nil {
-		return 0, odooFailure("register payment", err)
+		return nil, afterpayFailure("capture", err)
 	}
-	err = a.Odoo.SetTransactionState(ctx, in.TransactionID, odoo.TransactionUpdate{
-		State: "done", Message: "Captured by Afterpay; paid on the invoice.", PaymentID: paymentID, InvoiceIDs: in.InvoiceIDs,
-	})
+	return outcomeOf(p), nil
+}
+
+// VoidInput releases what is authorised and not captured.
+type VoidInput struct {
+	OrderID   string      `json:"orderId"`
+	Amount    money.Money `json:"amount"`
+	RequestID string      `json:"requestId"`
+}
+
+// Void voids the amount of the authorisation, idempotent on RequestID.
+func (a *Activities) Void(ctx context.Context, in VoidInput) (*PaymentOutcome, error) {
+	amount := in.Amount
+	p, err := a.Afterpay.Void(ctx, in.OrderID, &afterpay.VoidRequest{RequestID: in.RequestID, Amount: &amount})
 	if err != nil {
-		return 0, transactionFailure("link payment to transaction", in.TransactionID, err)
+		return nil, afterpayFailure("void", err)
 	}
-	return paymentID, nil
+	return outcomeOf(p), nil
 }

@@ -24,10 +24,29 @@ type fakeOdoo struct {
 	orders       map[int64]*odoo.SaleOrder
 	err          error
 	journals     []int64
-	registered   odoo.PaymentSpec
+	booked       odoo.CustomerPaymentSpec
 	updates      []odoo.TransactionUpdate
 	moveAfterpay map[int64]string
+	reconciled   [][2]int64
+	residual     money.Money
+	moves        map[int64]*odoo.Move
 }
+
+func (f *fakeOdoo) RegisterCustomerPayment(_ context.Context, spec odoo.CustomerPaymentSpec) (int64, error) {
+	f.booked = spec
+	return 31, nil
+}
+
+func (f *fakeOdoo) ReconcilePayment(_ context.Context, paymentID, invoiceID int64) error {
+	f.reconciled = append(f.reconciled, [2]int64{paymentID, invoiceID})
+	return nil
+}
+
+func (f *fakeOdoo) PaymentResidual(context.Context, int64) (money.Money, error) {
+	return f.residual, nil
+}
+
+func (f *fakeOdoo) ReadMove(_ context.Context, id int64) (*odoo.Move, error) { return f.moves[id], nil }
 
 func (f *fakeOdoo) SetMovesAfterpayOrderID(_ context.Context, ids []int64, afterpayOrderID string) error {
 	if f.moveAfterpay == nil {
@@ -60,11 +79,6 @@ func (f *fakeOdoo) ReadOrderHeader(_ context.Context, _ int64, name string) (*od
 
 func (f *fakeOdoo) Search(context.Context, string, []any, *odoo.SearchOptions) ([]int64, error) {
 	return f.journals, nil
-}
-
-func (f *fakeOdoo) RegisterPayment(_ context.Context, _ int64, spec odoo.PaymentSpec) (int64, error) {
-	f.registered = spec
-	return 31, nil
 }
 
 func (f *fakeOdoo) SetTransactionState(_ context.Context, _ int64, u odoo.TransactionUpdate) error {
@@ -235,20 +249,28 @@ func TestLookupPaymentReturnsNilWhenThereIsNone(t *testing.T) {
 	require.False(t, got.Found)
 }
 
-func TestRegisterInvoicePaymentUsesTheAfterpayJournalAndLinksTheTransaction(t *testing.T) {
+func TestBookPaymentUsesTheAfterpayJournalAndLinksTheTransaction(t *testing.T) {
 	od := &fakeOdoo{journals: []int64{12}}
 	a := &Activities{Odoo: od}
 	day := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	_, err := run(t, a, a.RegisterInvoicePayment, InvoicePaymentInput{
-		InvoiceID: 5, InvoiceIDs: []int64{5}, TransactionID: 9, Amount: money.MustNew(11000, "USD"), Date: day, Memo: "Afterpay 3001",
-		AfterpayOrderID: "3001",
-	})
+	val, err := run(t, a, a.BookPayment, BookInput{PartnerID: 7, Amount: money.MustNew(11000, "USD"), Date: day, TransactionID: 9, Memo: "Afterpay 3001"})
 	require.NoError(t, err)
-	require.Equal(t, odoo.PaymentSpec{Amount: money.MustNew(11000, "USD"), Date: day, JournalID: 12, Memo: "Afterpay 3001", TransactionID: 9}, od.registered)
+	var id int64
+	require.NoError(t, val.(interface{ Get(any) error }).Get(&id))
+	require.Equal(t, int64(31), id)
+	require.Equal(t, odoo.CustomerPaymentSpec{PartnerID: 7, Amount: money.MustNew(11000, "USD"), Date: day, JournalID: 12, Memo: "Afterpay 3001", TransactionID: 9}, od.booked)
+}
+
+func TestReconcileInvoiceNamesTheAfterpayOrderAndSaysWhatIsLeft(t *testing.T) {
+	od := &fakeOdoo{residual: money.MustNew(2500, "USD"), moves: map[int64]*odoo.Move{5: {ID: 5, AmountResidual: money.MustNew(0, "USD")}}}
+	a := &Activities{Odoo: od}
+	val, err := run(t, a, a.ReconcileInvoice, ReconcileInput{PaymentID: 31, InvoiceID: 5, AfterpayOrderID: "3001"})
+	require.NoError(t, err)
+	var got Reconciled
+	require.NoError(t, val.(interface{ Get(any) error }).Get(&got))
+	require.Equal(t, Reconciled{PaymentResidual: money.MustNew(2500, "USD"), InvoiceResidual: money.MustNew(0, "USD")}, got)
+	require.Equal(t, [][2]int64{{31, 5}}, od.reconciled)
 	require.Equal(t, map[int64]string{5: "3001"}, od.moveAfterpay, "finance sees the Afterpay order on the invoice")
-	require.Len(t, od.updates, 1)
-	require.Equal(t, int64(31), od.updates[0].PaymentID)
-	require.Equal(t, []int64{5}, od.updates[0].InvoiceIDs)
 }
 
 func TestDeletedTransactionIsNotAMissingOrder(t *testing.T) {

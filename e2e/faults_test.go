@@ -3,6 +3,10 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -126,7 +130,8 @@ func TestEndToEndFaults(t *testing.T) {
 		for _, call := range [][2]string{
 			{"payment.transaction", "create"}, {"payment.transaction", "write"}, {"sale.order", "message_post"},
 			{"sale.order", "write"}, {"sale.advance.payment.inv", "create_invoices"}, {"account.move", "action_post"},
-			{"account.move", "write"}, {"account.payment.register", "action_create_payments"}, {"account.payment", "write"},
+			{"account.move", "write"}, {"account.payment", "create"}, {"account.payment", "action_post"}, {"account.payment", "write"},
+			{"account.move", "js_assign_outstanding_line"},
 		} {
 			p.odooFaults.Inject(odoofault.Rule{Model: call[0], Method: call[1], Action: odoofault.LoseAnswer, Times: 1})
 		}
@@ -210,8 +215,9 @@ func TestEndToEndFaults(t *testing.T) {
 			{activity: "SetTransactionState", model: "payment.transaction", method: "write", times: 2}, // OpenTransaction writes it pending
 			{activity: "PostOrderNote", model: "sale.order", method: "message_post"},
 			{activity: "SetOrderAfterpay", model: "sale.order", method: "write"},
-			{activity: "InvoiceOrder", model: "sale.advance.payment.inv", method: "create"},
-			{activity: "RegisterInvoicePayment", model: "account.payment.register", method: "create"},
+			{activity: "BookPayment", model: "account.payment", method: "create"},
+			{activity: "CreateInvoices", model: "sale.advance.payment.inv", method: "create"},
+			{activity: "ReconcileInvoice", model: "account.move", method: "js_assign_outstanding_line"},
 		}
 		for _, s := range steps {
 			if s.endpoint != "" {
@@ -247,6 +253,36 @@ func TestEndToEndFaults(t *testing.T) {
 		require.Equal(t, "CAPTURED", payment.PaymentState, "never reversed")
 		p.requireRecordedOnce(t, orderID, order, res.AfterpayOrderID)
 		p.requireMoneyAddsUp(t, token, res.AfterpayOrderID)
+	})
+
+	t.Run("the worker killed (SIGKILL) while it records a payment: the next worker does it, once, and nothing is reversed", func(t *testing.T) {
+		orderID, order := p.quotation(t, true, invoicedOnOrder(5300, 1))
+		p.confirm(t, orderID)
+		info := p.waitCheckout(t, order)
+		// The worker runs as its own process, as cmd/worker, so that it can
+		// be killed: its call in flight is never answered, and Temporal
+		// gives it to the next worker when its start-to-close timeout ends.
+		p.stopWorker(t)
+		killed := p.workerProcess(t)
+		p.odooFaults.Inject(odoofault.Rule{Model: "payment.transaction", Method: "write", Action: odoofault.Slow, Delay: 3 * time.Second, Times: 1})
+		t.Cleanup(p.odooFaults.Clear)
+		approved := make(chan error, 1)
+		go func() {
+			_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
+			approved <- err
+		}()
+		p.waitForActivity(t, order, "SetTransactionState")
+		require.NoError(t, killed.Process.Signal(syscall.SIGKILL))
+		_ = killed.Wait()
+		p.startWorker(t)
+		require.NoError(t, <-approved)
+		res := p.waitView(t, order, "was recorded", func(v workflows.StatusView) bool { return v.Phase == workflows.PhaseAfterSale })
+		require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+		payment, err := p.afterpay.GetPaymentByToken(ctx, info.Token)
+		require.NoError(t, err)
+		require.Equal(t, "CAPTURED", payment.PaymentState, "never reversed")
+		p.requireRecordedOnce(t, orderID, order, res.AfterpayOrderID)
+		p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
 	})
 
 	// Last: the server is slow for a while after its restart.
@@ -314,4 +350,22 @@ func (p *product) requireRecordedOnce(t testing.TB, orderID int64, order, afterp
 	link, err := payments[0].Ref("payment_transaction_id")
 	require.NoError(t, err)
 	require.Equal(t, tx.ID(), link.ID)
+}
+
+// workerProcess runs the product's worker as cmd/worker, a process of its
+// own, with the product's settings.
+func (p *product) workerProcess(t testing.TB) *exec.Cmd {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "worker")
+	out, err := exec.Command("go", "build", "-o", bin, "../cmd/worker").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	cmd := exec.Command(bin)
+	cmd.Env = os.Environ()
+	for k, v := range p.settings {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
 }

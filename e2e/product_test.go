@@ -81,6 +81,8 @@ type product struct {
 	run    string
 	logger *slog.Logger
 	worker *runningWorker
+	// settings are the product's environment, for its commands.
+	settings map[string]string
 }
 
 func temporalCLI(t testing.TB) string {
@@ -186,7 +188,7 @@ func startProduct(t testing.TB) *product {
 	faultSrv := httptest.NewServer(faults)
 	t.Cleanup(faultSrv.Close)
 
-	cfg, err := config.Load(config.MapLookup(map[string]string{
+	settings := map[string]string{
 		"TEMPORAL_ADDRESS": dev.FrontendHostPort(), "TEMPORAL_TASK_QUEUE": "e2e-payments",
 		"ODOO_URL": faultSrv.URL, "ODOO_DB": target.db, "ODOO_USERNAME": target.user, "ODOO_PASSWORD": target.password,
 		"AFTERPAY_MERCHANT_ID": "100101", "AFTERPAY_SECRET_KEY": "e2e-secret", "AFTERPAY_BASE_URL": simSrv.URL,
@@ -194,8 +196,9 @@ func startProduct(t testing.TB) *product {
 		"ORDER_CONFIRMATION_TIMEOUT": "20s", "AFTERPAY_WEBHOOK_SECRET": e2eWebhookSecret,
 		"STOREFRONT_API_KEYS": e2eStorefrontKey, "SHOP_NAME": "Afterpay E2E Shop",
 		// A capture whose answer is lost is given up on quickly.
-		"AFTERPAY_MONEY_TIMEOUT": "2s",
-	}))
+		"AFTERPAY_MONEY_TIMEOUT": "2s", "LOG_LEVEL": "warn",
+	}
+	cfg, err := config.Load(config.MapLookup(settings))
 	require.NoError(t, err)
 
 	direct := cfg
@@ -230,7 +233,7 @@ func startProduct(t testing.TB) *product {
 	}()
 	p := &product{
 		cfg: cfg, temporal: tc, dev: dev, devOpts: devOpts, odoo: od, odooFaults: faults, realOdoo: target.real,
-		afterpay: ap, apiURL: apiURL, sim: sim, run: fmt.Sprintf("%x", time.Now().UnixNano()), logger: logger,
+		afterpay: ap, apiURL: apiURL, sim: sim, run: fmt.Sprintf("%x", time.Now().UnixNano()), logger: logger, settings: settings,
 	}
 	p.startWorker(t)
 	t.Cleanup(func() { p.stopWorker(t); cancel(); <-apiDone; tc.Close(); _ = p.dev.Stop() })
@@ -342,22 +345,88 @@ type orderLine struct {
 	policy   string
 	price    money.Money
 	quantity int64
+	discount int64 // percent
 }
 
-// quotation creates a quotation for a new customer of this run and returns
-// its id and name.
+// orderSpec describes a test order.
+type orderSpec struct {
+	noEmail bool
+	// notAfterpay leaves the payment term empty: the order is not for
+	// Afterpay.
+	notAfterpay bool
+	// capture is the order's own capture mode ("" for the default).
+	capture string
+	lines   []orderLine
+	// shipping adds a delivery line at this fixed price.
+	shipping *money.Money
+}
+
+// quotation creates an Afterpay quotation for a new customer of this run
+// and returns its id and name.
 func (p *product) quotation(t testing.TB, withEmail bool, lines ...orderLine) (int64, string) {
 	t.Helper()
-	draft := odoo.SaleOrderDraft{PartnerID: p.customer(t, withEmail)}
-	for _, l := range lines {
+	return p.order(t, orderSpec{noEmail: !withEmail, lines: lines})
+}
+
+// order creates the quotation spec describes.
+func (p *product) order(t testing.TB, spec orderSpec) (int64, string) {
+	t.Helper()
+	ctx := context.Background()
+	draft := odoo.SaleOrderDraft{PartnerID: p.customer(t, !spec.noEmail)}
+	if !spec.notAfterpay {
+		draft.PaymentTermID = p.afterpayTerm(t)
+	}
+	for _, l := range spec.lines {
 		price := l.price
 		draft.Lines = append(draft.Lines, odoo.SaleOrderDraftLine{ProductID: p.product(t, l.policy, l.price), Quantity: l.quantity, PriceUnit: &price})
 	}
-	id, err := p.odoo.CreateSaleOrder(context.Background(), draft)
+	id, err := p.odoo.CreateSaleOrder(ctx, draft)
 	require.NoError(t, err)
-	order, err := p.odoo.ReadSaleOrder(context.Background(), id)
+	order, err := p.odoo.ReadSaleOrder(ctx, id)
 	require.NoError(t, err)
+	for i, l := range spec.lines {
+		if l.discount != 0 {
+			require.NoError(t, p.odoo.Write(ctx, "sale.order.line", []int64{order.Lines[i].ID}, map[string]any{"discount": l.discount}, nil))
+		}
+	}
+	if spec.capture != "" {
+		require.NoError(t, p.odoo.Write(ctx, "sale.order", []int64{id}, map[string]any{"x_afterpay_capture": spec.capture}, nil))
+	}
+	if spec.shipping != nil {
+		p.addShipping(t, id, *spec.shipping)
+	}
 	return id, order.Name
+}
+
+// afterpayTerm is the payment term that marks Afterpay orders.
+func (p *product) afterpayTerm(t testing.TB) int64 {
+	t.Helper()
+	ids, err := p.odoo.Search(context.Background(), "account.payment.term", []any{[]any{"name", "=", odoo.PaymentTermName}}, &odoo.SearchOptions{Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, ids, 1, "setup-odoo provisions the %q payment term", odoo.PaymentTermName)
+	return ids[0]
+}
+
+// addShipping adds a delivery line through the carrier wizard, as a
+// salesperson does.
+func (p *product) addShipping(t testing.TB, orderID int64, price money.Money) {
+	t.Helper()
+	ctx := context.Background()
+	fee, err := p.odoo.Create(ctx, "product.product", map[string]any{
+		"name": "Afterpay E2E shipping", "default_code": fmt.Sprintf("AFTERPAY-E2E-SHIP-%s-%d", p.run, seq.Add(1)),
+		"type": "service", "invoice_policy": "order", "list_price": price.Amount(),
+	}, nil)
+	require.NoError(t, err)
+	carrier, err := p.odoo.Create(ctx, "delivery.carrier", map[string]any{
+		"name": "Afterpay E2E courier " + p.run, "product_id": fee, "delivery_type": "fixed", "fixed_price": price.Amount(),
+	}, nil)
+	require.NoError(t, err)
+	wiz, err := p.odoo.Create(ctx, "choose.delivery.carrier", map[string]any{"order_id": orderID, "carrier_id": carrier}, nil)
+	require.NoError(t, err)
+	_, err = p.odoo.CallMethod(ctx, "choose.delivery.carrier", "update_price", []int64{wiz}, nil)
+	require.NoError(t, err)
+	_, err = p.odoo.CallMethod(ctx, "choose.delivery.carrier", "button_confirm", []int64{wiz}, nil)
+	require.True(t, err == nil || odoo.IsProbablyApplied(err), "add the delivery line: %v", err)
 }
 
 // confirm confirms the order in Odoo as a salesperson would; Odoo's

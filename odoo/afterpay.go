@@ -15,7 +15,27 @@ const (
 	FieldAfterpayStatus = "x_afterpay_status"
 	// FieldAfterpayInstalments is the instalment plan on sale.order.
 	FieldAfterpayInstalments = "x_afterpay_instalments"
+	// FieldAfterpayCapture is the order's capture mode on sale.order, a
+	// selection of CaptureImmediate and CaptureDeferred; empty means the
+	// product's default. Odoo users set it while the order is a quotation.
+	FieldAfterpayCapture = "x_afterpay_capture"
 )
+
+// The values of FieldAfterpayCapture.
+const (
+	// CaptureImmediate captures the whole order when the customer approves
+	// ("When the customer approves" in Odoo).
+	CaptureImmediate = "immediate"
+	// CaptureDeferred authorises at approval and captures each delivery
+	// ("On delivery" in Odoo).
+	CaptureDeferred = "deferred"
+)
+
+// PaymentTermName is the name of the account.payment.term provisioning
+// creates: the marker of an Afterpay order. Sales staff choose Afterpay by
+// setting it as the quotation's payment term; the automation rules filter
+// on it (by id) and the workflow checks it again (OrderHeader.IsAfterpay).
+const PaymentTermName = "Afterpay"
 
 // OrderAfterpay is what Odoo users see of an order's Afterpay payment. An
 // empty field leaves the value in Odoo unchanged.

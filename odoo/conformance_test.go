@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,14 +44,11 @@ import (
 // observations must equal the real server's: where they differ, the fake is
 // wrong.
 
-// Provisioning needs an API URL and a token; nothing listens there. Once
-// provisioned, Odoo posts the order-confirmed webhook to it synchronously
-// when an order is confirmed; the connection is refused, which Odoo only
-// logs.
-const (
-	conformanceAPIURL = "http://127.0.0.1:1"
-	conformanceToken  = "conformance-token-0123456789abcd" // 32 characters
-)
+// Provisioning needs an API URL and a token: each backend gets a local
+// listener (cbackend.hooks) that records the automation rules' webhooks,
+// which Odoo posts synchronously, before it commits. A real Odoo on this
+// machine reaches it on 127.0.0.1.
+const conformanceToken = "conformance-token-0123456789abcd" // 32 characters
 
 // observation is what a scenario saw, normalised so that two Odoo servers
 // with different ids, names and dates see the same thing.
@@ -66,6 +64,8 @@ type cbackend struct {
 	run string
 
 	us, california, tax10 int64
+	// hooks receives the webhooks of the rules provisioning creates.
+	hooks *hookRecorder
 }
 
 func (b *cbackend) ref(prefix string) string { return prefix + "-" + b.run }
@@ -99,6 +99,10 @@ func conformanceBackends(t *testing.T) []*cbackend {
 		c, err := odoo.NewClient(b.cfg)
 		require.NoError(t, err)
 		b.c = c
+		b.hooks = &hookRecorder{}
+		listener := httptest.NewServer(b.hooks)
+		t.Cleanup(listener.Close)
+		b.hooks.url = listener.URL
 	}
 	return backends
 }
@@ -339,11 +343,11 @@ func amount(t *testing.T, r odoo.Record, field string) money.Money {
 func cProvision(t *testing.T, b *cbackend) observation {
 	ctx := context.Background()
 	obs := observation{}
-	opts := provision.Options{APIBaseURL: conformanceAPIURL, WebhookToken: conformanceToken}
+	opts := provision.Options{APIBaseURL: b.hooks.url, WebhookToken: conformanceToken}
 	first, err := provision.Run(ctx, b.c, opts)
 	require.NoError(t, err, "provisioning: %v", first)
 	obs["first run"] = stepActions(first)
-	require.Equal(t, 10, first.Count(provision.Created),
+	require.Equal(t, 15, first.Count(provision.Created),
 		"a fresh database is provisioned from scratch (reset the real one, e.g. odoo18 reset --port 8101 --db bridge_conformance):\n%s", first)
 	second, err := provision.Run(ctx, b.c, opts)
 	require.NoError(t, err)
@@ -380,7 +384,45 @@ func cProvision(t *testing.T, b *cbackend) observation {
 		require.Len(t, recs, 1, f.name)
 		fields[f.model+"."+f.name] = text(t, recs[0], "ttype") + " " + text(t, recs[0], "state") + " " + strconv.Quote(text(t, recs[0], "field_description"))
 	}
+	capture, err := b.c.SearchRead(ctx, "ir.model.fields", []any{[]any{"model", "=", "sale.order"}, []any{"name", "=", odoo.FieldAfterpayCapture}},
+		[]string{"ttype", "field_description", "state", "selection_ids"}, nil)
+	require.NoError(t, err)
+	require.Len(t, capture, 1)
+	options, err := b.c.SearchRead(ctx, "ir.model.fields.selection", []any{[]any{"field_id", "=", capture[0].ID()}}, []string{"value", "name"}, nil)
+	require.NoError(t, err)
+	var labels []string
+	for _, o := range options {
+		labels = append(labels, text(t, o, "value")+"="+text(t, o, "name"))
+	}
+	fields["sale.order."+odoo.FieldAfterpayCapture] = text(t, capture[0], "ttype") + " " + text(t, capture[0], "state") + " " +
+		strconv.Quote(text(t, capture[0], "field_description")) + " " + strings.Join(labels, ", ")
+	require.Equal(t, `selection manual "Afterpay Capture" immediate=When the customer approves, deferred=On delivery`, fields["sale.order."+odoo.FieldAfterpayCapture])
 	obs["custom fields"] = fields
+
+	term, err := b.c.FindAfterpayPaymentTerm(ctx)
+	require.NoError(t, err)
+	termRec := readOne(t, b, "account.payment.term", term, nil, "name", "active", "line_ids", "early_discount")
+	lines, err := b.c.Read(ctx, "account.payment.term.line", ids(t, termRec, "line_ids"), []string{"value", "value_amount", "nb_days", "delay_type"}, nil)
+	require.NoError(t, err)
+	var termLines []observation
+	for _, l := range lines {
+		termLines = append(termLines, observation{"value": text(t, l, "value"), "amount": l["value_amount"], "days": l["nb_days"], "delay": text(t, l, "delay_type")})
+	}
+	obs["payment term"] = observation{"name": text(t, termRec, "name"), "active": boolean(t, termRec, "active"),
+		"early discount": boolean(t, termRec, "early_discount"), "lines": termLines}
+	require.Equal(t, observation{"name": "Afterpay", "active": true, "early discount": false,
+		"lines": []observation{{"value": "percent", "amount": 100.0, "days": int64(0), "delay": "days_after"}}}, obs["payment term"])
+
+	rules := observation{}
+	for _, name := range []string{provision.OrderConfirmedRule, provision.CreditNotePostedRule, provision.DeliveryDoneRule,
+		provision.OrderCancelledRule, provision.InvoicePostedRule} {
+		recs, err := b.c.SearchRead(ctx, "base.automation", []any{[]any{"name", "=", name}}, []string{"trigger", "filter_domain", "active"}, nil)
+		require.NoError(t, err)
+		require.Len(t, recs, 1, name)
+		rules[name] = observation{"trigger": text(t, recs[0], "trigger"), "active": boolean(t, recs[0], "active"),
+			"filter": strings.ReplaceAll(text(t, recs[0], "filter_domain"), strconv.FormatInt(term, 10), "TERM")}
+	}
+	obs["rules"] = rules
 
 	forms := observation{}
 	for model, names := range map[string][]string{
@@ -395,6 +437,14 @@ func cProvision(t *testing.T, b *cbackend) observation {
 			require.True(t, forms[model+" form shows "+name].(bool), "%s form: %s", model, name)
 		}
 	}
+	res, err := b.c.ExecuteKW(ctx, "sale.order", "get_views", []any{[]any{[]any{false, "form"}}}, nil)
+	require.NoError(t, err)
+	arch, described := formOf(t, res, "sale.order")
+	editable := regexp.MustCompile(`<field name="` + odoo.FieldAfterpayCapture + `"([^>]*)/>`).FindStringSubmatch(arch)
+	require.NotNil(t, editable, "the order form shows the capture mode")
+	forms["sale.order form shows "+odoo.FieldAfterpayCapture] = strings.TrimSpace(editable[1])
+	require.Equal(t, `readonly="state not in ('draft', 'sent')"`, forms["sale.order form shows "+odoo.FieldAfterpayCapture])
+	require.Contains(t, described, odoo.FieldAfterpayCapture)
 	obs["forms"] = forms
 
 	_, parent, err := b.c.XMLID(ctx, "sale.view_order_form")

@@ -6,6 +6,19 @@
 // (SetOrderAfterpay, SetMovesAfterpayOrderID), post chatter notes and
 // schedule activities.
 //
+// Order to cash: an Afterpay order carries the payment term named
+// PaymentTermName (OrderHeader.IsAfterpay) and may choose its capture mode
+// (OrderHeader.CaptureMode, x_afterpay_capture). OrderInvoicing says what
+// its lines have delivered and invoiced; CreateInvoices invoices and posts
+// what Odoo can invoice now (ordered quantities of lines invoiced on order,
+// delivered ones of lines invoiced on delivery) and PostedInvoices lists
+// the order's posted invoices. RegisterCustomerPayment books money received
+// as the customer's outstanding credit in a bank journal, ReconcilePayment
+// matches it with an invoice (fully or in part) and PaymentResidual says
+// what is left of it. For tests and demos, OrderPickings, ValidatePicking
+// (quantities, the backorder question) and CancelSaleOrder do what a
+// warehouse or sales user does.
+//
 // conformance_test.go runs every call the product makes against the fake
 // Odoo and, when CONFORMANCE_ODOO_* name one, a real Odoo 18, and requires
 // the two to answer alike.

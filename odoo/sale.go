@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -444,21 +445,48 @@ type OrderHeader struct {
 	AmountTotal money.Money
 	PartnerID   int64
 	InvoiceIDs  []int64
+	// PaymentTermID and PaymentTerm are the order's payment term (0 and ""
+	// when it has none). The Afterpay marker is the term named
+	// PaymentTermName (see IsAfterpay).
+	PaymentTermID int64
+	PaymentTerm   string
+	// CaptureMode is the order's x_afterpay_capture: CaptureImmediate,
+	// CaptureDeferred, or "" for the product's default (also when Odoo has
+	// not been provisioned with the field).
+	CaptureMode string
 }
 
-var orderHeaderFields = []string{"name", "state", "currency_id", "amount_total", "partner_id", "invoice_ids"}
+// IsAfterpay reports whether the order carries the Afterpay marker: the
+// payment term provisioning creates, named PaymentTermName.
+func (h *OrderHeader) IsAfterpay() bool {
+	return h.PaymentTermID != 0 && h.PaymentTerm == PaymentTermName
+}
+
+var orderHeaderFields = []string{"name", "state", "currency_id", "amount_total", "partner_id", "invoice_ids",
+	"payment_term_id", FieldAfterpayCapture}
 
 // ReadOrderHeader reads the order named name in one call; with id > 0 the
 // record with that id, which must carry that name (a webhook's id is only a
-// hint). ErrNotFound if there is none.
+// hint). ErrNotFound if there is none. On an Odoo without the
+// x_afterpay_capture field (not provisioned) it reads again without it and
+// reports CaptureMode "".
 func (c *Client) ReadOrderHeader(ctx context.Context, id int64, name string) (*OrderHeader, error) {
 	domain := []any{[]any{"name", "=", name}}
 	if id > 0 {
 		domain = append(domain, []any{"id", "=", id})
 	}
-	recs, err := c.SearchRead(ctx, "sale.order", domain, orderHeaderFields, &SearchOptions{Limit: 1})
+	fields := orderHeaderFields
+	read := func(domain []any) ([]Record, error) {
+		recs, err := c.SearchRead(ctx, "sale.order", domain, fields, &SearchOptions{Limit: 1})
+		if f, ok := AsFault(err); ok && f.Code == FaultCodeApplication && strings.Contains(f.Message, "Invalid field '"+FieldAfterpayCapture+"'") {
+			fields = slices.DeleteFunc(slices.Clone(fields), func(f string) bool { return f == FieldAfterpayCapture })
+			recs, err = c.SearchRead(ctx, "sale.order", domain, fields, &SearchOptions{Limit: 1})
+		}
+		return recs, err
+	}
+	recs, err := read(domain)
 	if err == nil && len(recs) == 0 && id > 0 {
-		recs, err = c.SearchRead(ctx, "sale.order", domain[:1], orderHeaderFields, &SearchOptions{Limit: 1})
+		recs, err = read(domain[:1])
 	}
 	if err != nil {
 		return nil, fmt.Errorf("odoo: read sale.order %q: %w", name, err)
@@ -471,9 +499,14 @@ func (c *Client) ReadOrderHeader(ctx context.Context, id int64, name string) (*O
 	if d.err == nil && currency.Name == "" {
 		d.keep(fieldError("currency_id", errors.New("order has no currency")))
 	}
+	term := d.ref("payment_term_id")
 	h := &OrderHeader{
 		ID: recs[0].ID(), Name: d.str("name"), State: d.str("state"), Currency: currency.Name,
 		PartnerID: d.ref("partner_id").ID, InvoiceIDs: d.ids("invoice_ids"),
+		PaymentTermID: term.ID, PaymentTerm: term.Name,
+	}
+	if slices.Contains(fields, FieldAfterpayCapture) {
+		h.CaptureMode = d.str(FieldAfterpayCapture)
 	}
 	h.AmountTotal = d.money("amount_total", h.Currency)
 	if err := d.Err(); err != nil {

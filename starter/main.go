@@ -172,7 +172,14 @@ func demo(ctx context.Context, cfg config.Config, orderName string, out io.Write
 	}
 	defer tc.Close()
 	workflowID := workflows.PaymentWorkflowID(cfg.Odoo.Database, order.Name)
-	fmt.Fprintf(out, "1. Confirming quotation %s (%s) in Odoo at %s\n", order.Name, order.AmountTotal, cfg.Odoo.URL)
+	fmt.Fprintf(out, "1. Choosing Afterpay on quotation %s (%s) in Odoo at %s (its payment term), and confirming it\n", order.Name, order.AmountTotal, cfg.Odoo.URL)
+	term, err := od.FindAfterpayPaymentTerm(ctx)
+	if err != nil {
+		return fmt.Errorf("find the Afterpay payment term (run setup-odoo): %w", err)
+	}
+	if err := od.Write(ctx, "sale.order", []int64{order.ID}, map[string]any{"payment_term_id": term}, nil); err != nil {
+		return fmt.Errorf("choose Afterpay on %s: %w", order.Name, err)
+	}
 	if err := od.ConfirmSaleOrder(ctx, order.ID); err != nil {
 		return fmt.Errorf("confirm %s: %w", order.Name, err)
 	}

@@ -116,7 +116,7 @@ func normalisedState(t *testing.T, srv *fakeodoo.Server) map[string]any {
 }
 
 // reportLine matches one step of the printed report: action, what, model #id.
-var reportLine = regexp.MustCompile(`^  (created|updated|unchanged)\s+(.+?)\s{2,}(\S+) #(\d+)`)
+var reportLine = regexp.MustCompile(`^  (created|updated|unchanged|skipped)\s+(.+?)\s{2,}(\S+) #(\d+)`)
 
 // reportActions reads the printed report back: the header and each step's
 // action by what it is about.
@@ -151,7 +151,14 @@ func TestSetupOdooTwiceLeavesTheStateOfOnce(t *testing.T) {
 			first := setupOdoo(t)
 			t.Log("\n" + first)
 			header, steps := reportActions(t, first)
-			require.Equal(t, "Odoo provisioning: 10 created, 0 updated, 1 unchanged", header)
+			// The reference seed has no sale_stock: no deliveries to report.
+			withStock := seed.name == fakeSeeds[0].name
+			deliveryRule, firstHeader, secondHeader := "created", "Odoo provisioning: 15 created, 0 updated, 1 unchanged", "Odoo provisioning: 0 created, 0 updated, 16 unchanged"
+			if !withStock {
+				deliveryRule = "skipped"
+				firstHeader, secondHeader = "Odoo provisioning: 14 created, 0 updated, 1 unchanged, 1 skipped", "Odoo provisioning: 0 created, 0 updated, 15 unchanged, 1 skipped"
+			}
+			require.Equal(t, firstHeader, header)
 			require.Equal(t, map[string]string{
 				"Afterpay payment method":                        "unchanged",
 				"Afterpay payment provider":                      "created",
@@ -164,6 +171,11 @@ func TestSetupOdooTwiceLeavesTheStateOfOnce(t *testing.T) {
 				"form view account.move (Afterpay order)":        "created",
 				`automation rule "Afterpay: order confirmed"`:    "created",
 				`automation rule "Afterpay: credit note posted"`: "created",
+				"payment term Afterpay":                          "created",
+				"custom field sale.order.x_afterpay_capture":     "created",
+				`automation rule "Afterpay: delivery done"`:      deliveryRule,
+				`automation rule "Afterpay: order cancelled"`:    "created",
+				`automation rule "Afterpay: invoice posted"`:     "created",
 			}, steps)
 			require.NotContains(t, first, webhookToken, "the token is masked")
 			require.NotContains(t, first, url.QueryEscape(webhookToken))
@@ -229,10 +241,12 @@ func TestSetupOdooTwiceLeavesTheStateOfOnce(t *testing.T) {
 			once := normalisedState(t, srv)
 			second := setupOdoo(t)
 			header, steps = reportActions(t, second)
-			require.Equal(t, "Odoo provisioning: 0 created, 0 updated, 11 unchanged", header, second)
-			require.Len(t, steps, 11)
+			require.Equal(t, secondHeader, header, second)
+			require.Len(t, steps, 16)
 			for what, action := range steps {
-				require.Equal(t, "unchanged", action, what)
+				if action != "skipped" {
+					require.Equal(t, "unchanged", action, what)
+				}
 			}
 			require.Equal(t, once, normalisedState(t, srv), "a second run leaves the state of the first")
 		})
@@ -288,6 +302,7 @@ func TestSetupOdooWiresTheOrderConfirmedWebhook(t *testing.T) {
 			require.Len(t, ids, 1, "the seed has a quotation")
 			order, err := c.ReadSaleOrder(ctx, ids[0])
 			require.NoError(t, err)
+			markAfterpay(t, c, order.ID)
 			require.NoError(t, c.ConfirmSaleOrder(ctx, order.ID))
 
 			// Odoo 18 sends the webhook synchronously, before the call returns.
@@ -318,7 +333,8 @@ func TestSetupOdooWiresTheOrderConfirmedWebhook(t *testing.T) {
 	}
 }
 
-// The credit-note rule fires for posted credit notes only (its filter), on
+// The credit-note rule fires for posted credit notes only (its filter), the
+// invoice rule for posted invoices only, on
 // the demo seed, whose products are invoiced on ordered quantities.
 func TestSetupOdooWiresTheCreditNoteWebhook(t *testing.T) {
 	srv := fakeSeeds[0].load(t)
@@ -333,19 +349,22 @@ func TestSetupOdooWiresTheCreditNoteWebhook(t *testing.T) {
 
 	order, err := c.FindSaleOrderByName(ctx, "S00001")
 	require.NoError(t, err)
+	markAfterpay(t, c, order.ID)
 	require.NoError(t, c.ConfirmSaleOrder(ctx, order.ID))
 	require.Len(t, receiver.received(), 1, "the order-confirmed webhook")
 	invoices, err := c.InvoiceOrder(ctx, order.ID)
 	require.NoError(t, err)
 	require.Len(t, invoices, 1)
 	require.NoError(t, c.PostInvoice(ctx, invoices[0]))
-	require.Len(t, receiver.received(), 1, "posting an invoice sends nothing")
+	got := receiver.received()
+	require.Len(t, got, 2, "posting the invoice sends the invoice-posted webhook")
+	require.Equal(t, provision.InvoicePostedPath, got[1].Path)
 
 	credit, err := c.CreateCreditNote(ctx, invoices[0], odoo.CreditNoteSpec{Ref: "AP-REFUND-1"})
 	require.NoError(t, err)
-	got := receiver.received()
-	require.Len(t, got, 2)
-	hook := got[1]
+	got = receiver.received()
+	require.Len(t, got, 3, "the credit note sends only its own webhook")
+	hook := got[2]
 	require.Equal(t, http.MethodPost, hook.Method)
 	require.Equal(t, provision.CreditNotePostedPath, hook.Path)
 	require.Equal(t, webhookToken, hook.Token)
@@ -372,4 +391,13 @@ func jsonAmount(t *testing.T, body []byte, field, currency string) money.Money {
 	amount, err := money.ParseDecimal(n.String(), currency)
 	require.NoError(t, err)
 	return amount
+}
+
+// markAfterpay chooses Afterpay on a quotation, as a salesperson does: the
+// Afterpay payment term.
+func markAfterpay(t *testing.T, c *odoo.Client, orderID int64) {
+	t.Helper()
+	term, err := c.FindAfterpayPaymentTerm(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, c.Write(context.Background(), "sale.order", []int64{orderID}, map[string]any{"payment_term_id": term}, nil))
 }

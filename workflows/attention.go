@@ -119,7 +119,7 @@ var phaseWords = map[Phase]string{
 	PhaseAwaitingCustomer: "waiting for the customer",
 	PhaseCapturing:        "capturing the payment",
 	PhaseRecording:        "recording the payment in Odoo",
-	PhaseInvoicing:        "invoicing the order and registering the payment",
+	PhaseBooking:          "booking the payment, invoicing and reconciling",
 	PhaseCompensating:     "giving the money back",
 	PhaseClosing:          "telling Odoo the payment did not happen",
 }

@@ -173,6 +173,8 @@ func (r *run) outcome() ReturnOutcome {
 		out.Outcome = OutcomeNotCompleted
 	case r.s.Ledger.Captured > 0:
 		out.Outcome = OutcomePaid
+	case r.s.Ledger.Authorised > 0:
+		out.Outcome = OutcomeAuthorised
 	case r.s.Ending != nil && r.s.Ending.Status == StatusDeclined:
 		out.Outcome = OutcomeDeclined
 	case r.s.Ending != nil && r.s.Ending.Status == StatusExpired:

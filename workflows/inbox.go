@@ -14,6 +14,7 @@ const (
 	MsgCustomerReturn MessageKind = "customer_return"
 	MsgAfterpayEvent  MessageKind = "afterpay_event"
 	MsgOperator       MessageKind = "operator"
+	MsgOdooEvent      MessageKind = "odoo_event"
 )
 
 // Message is one thing that happened outside the workflow: the customer's
@@ -26,6 +27,7 @@ type Message struct {
 	Return   *CustomerReturn `json:"return,omitempty"`
 	Afterpay *AfterpayEvent  `json:"afterpay,omitempty"`
 	Operator *OperatorAction `json:"operator,omitempty"`
+	Odoo     *OdooEvent      `json:"odoo,omitempty"`
 }
 
 // Inbox holds the messages not handled yet, in arrival order. A message
@@ -93,7 +95,7 @@ func kindIs(k MessageKind) func(*Message) bool {
 // workflow's one coroutine whenever it waits; updates add to the inbox
 // from their handlers.
 type channels struct {
-	customerReturn, afterpayEvent, operator workflow.ReceiveChannel
+	customerReturn, afterpayEvent, operator, odooEvent workflow.ReceiveChannel
 }
 
 func newChannels(ctx workflow.Context) channels {
@@ -101,11 +103,12 @@ func newChannels(ctx workflow.Context) channels {
 		customerReturn: workflow.GetSignalChannel(ctx, SignalCustomerReturn),
 		afterpayEvent:  workflow.GetSignalChannel(ctx, SignalAfterpayEvent),
 		operator:       workflow.GetSignalChannel(ctx, SignalOperatorAction),
+		odooEvent:      workflow.GetSignalChannel(ctx, SignalOdooEvent),
 	}
 }
 
 func (c channels) waiting() bool {
-	return c.customerReturn.Len() > 0 || c.afterpayEvent.Len() > 0 || c.operator.Len() > 0
+	return c.customerReturn.Len() > 0 || c.afterpayEvent.Len() > 0 || c.operator.Len() > 0 || c.odooEvent.Len() > 0
 }
 
 // drain moves every buffered signal into the inbox.
@@ -130,6 +133,13 @@ func (r *run) drain(ctx workflow.Context) {
 			break
 		}
 		r.receive(ctx, r.operatorMessage(op, ""))
+	}
+	for {
+		var ev OdooEvent
+		if !r.ch.odooEvent.ReceiveAsync(&ev) {
+			break
+		}
+		r.receive(ctx, Message{ID: "odoo:" + ev.ID, Kind: MsgOdooEvent, Odoo: &ev})
 	}
 }
 

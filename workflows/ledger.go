@@ -53,6 +53,16 @@ func (l *Ledger) Has(key string) bool {
 	return false
 }
 
+// Entry returns the movement applied with key (the zero entry if none).
+func (l *Ledger) Entry(key string) LedgerEntry {
+	for _, e := range l.Entries {
+		if e.Key == key {
+			return e
+		}
+	}
+	return LedgerEntry{}
+}
+
 // HasRef reports whether a movement with Afterpay's reference ref was
 // applied.
 func (l *Ledger) HasRef(ref string) bool {

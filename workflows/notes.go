@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -106,4 +108,20 @@ func upperFirst(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// requestID is Afterpay's idempotency key for a call that moves money,
+// derived from the payment's workflow and the business event (a capture
+// for an invoice, a void, a refund), so that every retry, and every replay,
+// sends the same one. It has a UUID's form, within Afterpay's 64
+// characters whatever the database and order names.
+func (r *run) requestID(ctx workflow.Context, event string) string {
+	return RequestID(workflow.GetInfo(ctx).WorkflowExecution.ID, event)
+}
+
+// RequestID is the idempotency key of a payment workflow's event.
+func RequestID(workflowID, event string) string {
+	sum := sha256.Sum256([]byte(workflowID + "|" + event))
+	h := hex.EncodeToString(sum[:16])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

@@ -28,7 +28,7 @@ const (
 	PhaseAwaitingCustomer Phase = "awaiting_customer" // the customer's return, or asking Afterpay on a timer
 	PhaseCapturing        Phase = "capturing"         // capture, or learn what a capture did
 	PhaseRecording        Phase = "recording"         // the transaction done in Odoo, the chatter note
-	PhaseInvoicing        Phase = "invoicing"         // invoice and register the payment, reconciled
+	PhaseBooking          Phase = "booking"           // book the money in Odoo, invoice, reconcile
 	PhaseAfterSale        Phase = "after_sale"        // booked: later events until Afterpay's refund window closes
 	PhaseCompensating     Phase = "compensating"      // give the money back, then tell Odoo
 	PhaseClosing          Phase = "closing"           // no money moved: cancel the transaction, tell Odoo why
@@ -61,11 +61,22 @@ type State struct {
 		NextProbe time.Time     `json:"nextProbe,omitzero"`
 		ProbeWait time.Duration `json:"probeWait,omitempty"`
 	} `json:"checkout"`
-	TransactionID   int64     `json:"transactionId,omitempty"`
-	AfterpayOrderID string    `json:"afterpayOrderId,omitempty"`
-	CapturedAt      time.Time `json:"capturedAt,omitzero"`
-	Ledger          Ledger    `json:"ledger"`
-	Inbox           Inbox     `json:"inbox"`
+	TransactionID   int64  `json:"transactionId,omitempty"`
+	AfterpayOrderID string `json:"afterpayOrderId,omitempty"`
+	// CaptureMode is CaptureImmediate or CaptureDeferred.
+	CaptureMode string `json:"captureMode,omitempty"`
+	// PaidAt is when the customer's payment was approved (captured or
+	// authorised): Afterpay's refund window runs from it.
+	PaidAt      time.Time `json:"paidAt,omitzero"`
+	CapturedAt  time.Time `json:"capturedAt,omitzero"`
+	AuthExpires time.Time `json:"authExpires,omitzero"`
+	AuthWarned  bool      `json:"authWarned,omitempty"`
+	// Bookings are the customer payments booked in Odoo.
+	Bookings []Booking `json:"bookings,omitempty"`
+	// OpenNote is the last "still open" note, so that it is said once.
+	OpenNote string `json:"openNote,omitempty"`
+	Ledger   Ledger `json:"ledger"`
+	Inbox    Inbox  `json:"inbox"`
 	// Ending is the outcome the closing phase records in Odoo.
 	Ending *Ending `json:"ending,omitempty"`
 	// Compensation is set once the money must go back.
@@ -151,8 +162,8 @@ func (r *run) step(ctx workflow.Context) error {
 		return r.capture(ctx)
 	case PhaseRecording:
 		return r.record(ctx)
-	case PhaseInvoicing:
-		return r.invoice(ctx)
+	case PhaseBooking:
+		return r.book(ctx)
 	case PhaseAfterSale:
 		return r.afterSale(ctx)
 	case PhaseCompensating:
@@ -195,7 +206,7 @@ var phaseStatus = map[Phase]Status{
 	PhaseAwaitingCustomer: StatusAwaitingCustomer,
 	PhaseCapturing:        StatusCapturing,
 	PhaseRecording:        StatusRecording,
-	PhaseInvoicing:        StatusRecording,
+	PhaseBooking:          StatusRecording,
 	PhaseCompensating:     StatusCompensating,
 }
 
@@ -215,16 +226,6 @@ func (r *run) finish(ctx workflow.Context, s Status, reason string) {
 	r.s.Reason = reason
 	r.s.Phase = PhaseDone
 	r.logger.Info("Payment finished", "status", s, "reason", reason)
-}
-
-// book ends the payment's way to cash: captured and recorded in Odoo (the
-// reason, if any, says what is left). It stays open for what happens
-// after the sale until Afterpay's refund window closes.
-func (r *run) book(ctx workflow.Context, reason string) {
-	r.setStatus(ctx, StatusCompleted)
-	r.s.Reason = reason
-	r.s.Phase = PhaseAfterSale
-	r.logger.Info("Payment booked", "reason", reason)
 }
 
 // endWithoutMoney moves to the closing phase, which tells Odoo (the

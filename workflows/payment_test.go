@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -84,7 +85,7 @@ func input() PaymentInput {
 func usd(minor int64) money.Money { return money.MustNew(minor, "USD") }
 
 func orderState(state string) *activities.OrderState {
-	return &activities.OrderState{ID: 42, Name: "S00042", State: state, Total: usd(11000), PartnerID: 7}
+	return &activities.OrderState{ID: 42, Name: "S00042", State: state, Total: usd(11000), PartnerID: 7, Afterpay: true, PaymentTerm: "Afterpay"}
 }
 
 // expectCheckout mocks the steps up to the customer wait.
@@ -139,15 +140,25 @@ func (h *harness) expectClose() {
 	})).Return(nil).Once()
 }
 
-// expectAccounting mocks invoicing and the reconciled payment on invoice 5,
-// and the payment's close 120 days later.
+// invoice5 is the order's invoice, for all of it.
+var invoice5 = activities.Invoice{ID: 5, Name: "INV/2026/00001", Total: usd(11000), Residual: usd(11000)}
+
+// expectBooking mocks the captured payment booked in the Afterpay journal
+// as payment 77.
+func (h *harness) expectBooking() {
+	h.env.OnActivity(act.BookPayment, mock.Anything, mock.MatchedBy(func(in activities.BookInput) bool {
+		return in.PartnerID == 7 && in.TransactionID == 9 && in.Amount == usd(11000) && in.Memo == "Afterpay 300000000001"
+	})).Return(int64(77), nil).Once()
+}
+
+// expectAccounting mocks the payment booked, invoice 5 made and reconciled
+// with it, and the payment's close 120 days later.
 func (h *harness) expectAccounting() {
 	h.expectClose()
-	h.env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5, OpenName: "INV/2026/00001"}, nil).Once()
-	h.env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.MatchedBy(func(in activities.InvoicePaymentInput) bool {
-		return in.InvoiceID == 5 && in.TransactionID == 9 && in.Amount == usd(11000) && in.Memo == "Afterpay 300000000001" &&
-			in.AfterpayOrderID == "300000000001"
-	})).Return(int64(77), nil).Once()
+	h.expectBooking()
+	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{invoice5}, nil).Once()
+	h.env.OnActivity(act.ReconcileInvoice, mock.Anything, activities.ReconcileInput{PaymentID: 77, InvoiceID: 5, AfterpayOrderID: "300000000001"}).
+		Return(&activities.Reconciled{PaymentResidual: usd(0), InvoiceResidual: usd(0)}, nil).Once()
 }
 
 // expectNotes accepts any further chatter notes.
@@ -495,7 +506,7 @@ func TestAfterTheReversalWindowTheMoneyIsRefunded(t *testing.T) {
 	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.Anything).Return(odooRefused("no")).Twice()
 	h.env.OnActivity(act.RefundPayment, mock.Anything, activities.RefundInput{
 		OrderID: "300000000001", Amount: usd(11000),
-		RequestID: "default-test-workflow-id:compensation-refund", MerchantReference: "S00042-compensation",
+		RequestID: RequestID("default-test-workflow-id", "compensation-refund"), MerchantReference: "S00042-compensation",
 	}).Return(&activities.RefundOutcome{RefundID: "77"}, nil).Once()
 	h.expectNotes()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
@@ -602,34 +613,42 @@ func TestUnauthorizedCheckoutIsTheOperatorsAlarmNotTheOrdersFault(t *testing.T) 
 	require.True(t, h.notesSay("Afterpay refused the merchant credentials"))
 }
 
-func TestNothingToInvoiceYetCompletesWithANote(t *testing.T) {
+func TestAnOrderInvoicedOnDeliveryIsBookedAtOnceAndReconciledWithItsInvoiceLater(t *testing.T) {
 	h := newHarness(t)
 	h.expectCheckout()
 	h.expectCapture()
 	h.expectRecording()
 	h.expectClose()
-	noLines := odooRefused("Cannot create an invoice. No items are available to invoice.")
-	h.env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(nil, noLines).Once()
+	h.expectBooking()
+	// Nothing to invoice before the delivery; then the delivery's invoice.
+	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{}, nil).Once()
+	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{invoice5}, nil).Once()
+	h.env.OnActivity(act.ReconcileInvoice, mock.Anything, activities.ReconcileInput{PaymentID: 77, InvoiceID: 5, AfterpayOrderID: "300000000001"}).
+		Return(&activities.Reconciled{PaymentResidual: usd(0), InvoiceResidual: usd(0)}, nil).Once()
 	h.expectNotes()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	var before StatusView
+	h.env.RegisterDelayedCallback(func() {
+		before = h.status()
+		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "stock.picking:17:done", Kind: OdooDeliveryDone, Model: "stock.picking", RecordID: 17})
+		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "stock.picking:17:done", Kind: OdooDeliveryDone, Model: "stock.picking", RecordID: 17}) // twice
+	}, 72*time.Hour)
 	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
-	res := h.result()
-	require.Equal(t, StatusCompleted, res.Status)
-	require.Contains(t, res.Reason, "No items are available to invoice.")
-	require.True(t, h.notesSay("register the Afterpay payment on the invoice once the order is invoiced"))
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.Equal(t, StatusCompleted, before.Status, "captured and booked; only the reconciliation waits")
+	require.True(t, h.notesSay("110.00 USD of the Afterpay payment is booked in the Afterpay journal and waits for the order's next invoices"))
+	require.Equal(t, 2, h.calls["CreateInvoices"], "the duplicate delivery event is applied once")
 	require.Zero(t, h.calls["RefundPayment"]+h.calls["ReversePayment"])
 }
 
-func TestAPaymentOdooRefusesToRegisterWaitsForAnOperatorWhoRetries(t *testing.T) {
+func TestAPaymentOdooRefusesToBookWaitsForAnOperatorWhoRetries(t *testing.T) {
 	h := newHarness(t)
 	h.expectCheckout()
 	h.expectCapture()
 	h.expectRecording()
-	h.env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5, OpenName: "INV/2026/00001"}, nil).Twice()
-	h.expectClose()
 	noMethod := odooRefused("Please define a payment method line on your payment.")
-	h.env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.Anything).Return(int64(0), noMethod).Once()
-	h.env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.Anything).Return(int64(77), nil).Once()
+	h.env.OnActivity(act.BookPayment, mock.Anything, mock.Anything).Return(int64(0), noMethod).Once()
+	h.expectAccounting()
 	h.expectNotes()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
 	var parked StatusView
@@ -643,10 +662,10 @@ func TestAPaymentOdooRefusesToRegisterWaitsForAnOperatorWhoRetries(t *testing.T)
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.Equal(t, StatusNeedsAttention, parked.Status, "a business refusal waits for a person, however long")
 	require.False(t, parked.Attention.AutoRetry)
-	require.Contains(t, parked.Attention.Reason, "the payment could not be registered on invoice INV/2026/00001 (Please define a payment method line on your payment.)")
+	require.Contains(t, parked.Attention.Reason, "the captured payment could not be booked in the Afterpay journal (Please define a payment method line on your payment.)")
 	require.ErrorContains(t, refusal.rejected, "resolve needs a note")
 	require.NoError(t, acceptance.rejected)
-	require.True(t, h.notesSay(`register 110.00 USD on the invoice by hand in the Afterpay journal with memo "Afterpay 300000000001"`))
+	require.True(t, h.notesSay(`register 110.00 USD from the customer in the Afterpay journal with memo "Afterpay 300000000001" by hand and resolve`))
 	require.Zero(t, h.calls["RefundPayment"]+h.calls["ReversePayment"])
 }
 
@@ -655,8 +674,7 @@ func TestAnOperatorCanResolveAParkedPaymentByHand(t *testing.T) {
 	h.expectCheckout()
 	h.expectCapture()
 	h.expectRecording()
-	h.env.OnActivity(act.InvoiceOrder, mock.Anything, int64(42)).Return(&activities.Invoices{IDs: []int64{5}, OpenID: 5, OpenName: "INV/2026/00001"}, nil).Once()
-	h.env.OnActivity(act.RegisterInvoicePayment, mock.Anything, mock.Anything).Return(int64(0), odooRefused("Please define a payment method line on your payment.")).Once()
+	h.env.OnActivity(act.BookPayment, mock.Anything, mock.Anything).Return(int64(0), odooRefused("Please define a payment method line on your payment.")).Once()
 	h.expectClose()
 	h.expectNotes()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
@@ -773,4 +791,171 @@ func TestARefundMadeAtAfterpayShowsUpInOdooAndTheCloseAgrees(t *testing.T) {
 	require.True(t, h.notesSay("Afterpay and Odoo agree: captured 110.00 USD, refunded 30.00 USD, held 80.00 USD."))
 	view := h.status()
 	require.Equal(t, "30.00 USD", view.Refunded)
+}
+
+// expectAuthorisation mocks a deferred payment authorised for 110.00,
+// expiring in 7 days.
+func (h *harness) expectAuthorisation() {
+	h.env.OnActivity(act.Authorise, mock.Anything, activities.AuthoriseInput{
+		Token: testToken, RequestID: RequestID("default-test-workflow-id", "auth"), MerchantReference: "S00042",
+	}).Return(func(context.Context, activities.AuthoriseInput) (*activities.PaymentOutcome, error) {
+		return &activities.PaymentOutcome{OrderID: "300000000001", Status: "APPROVED", State: "AUTH_APPROVED", Amount: usd(11000),
+			Created: h.env.Now(), OpenToCapture: usd(11000), AuthExpires: h.env.Now().Add(7 * 24 * time.Hour)}, nil
+	}).Once()
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool {
+		return in.State == "pending" && strings.Contains(in.Message, "Authorised by Afterpay for 110.00 USD")
+	})).Return(nil).Once()
+}
+
+func deferredInput() PaymentInput {
+	in := input()
+	in.CaptureMode = CaptureDeferred
+	return in
+}
+
+func TestDeferredCaptureCapturesEachDeliveryAndVoidsWhatIsCancelled(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectAuthorisation()
+	h.expectNotes()
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "done" })).Return(nil)
+	invA := activities.Invoice{ID: 1, Name: "INV/A", Total: usd(6000), Residual: usd(6000)}
+	invB := activities.Invoice{ID: 2, Name: "INV/B", Total: usd(3000), Residual: usd(3000)}
+	paidA := invA
+	paidA.Residual = usd(0)
+	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{}, nil).Once()            // nothing delivered yet
+	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{invA}, nil).Once()        // first delivery
+	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{paidA, invB}, nil).Once() // the backorder
+	for i, inv := range []activities.Invoice{invA, invB} {
+		key := fmt.Sprintf("capture:invoice:%d", inv.ID)
+		h.env.OnActivity(act.CaptureAmount, mock.Anything, activities.CaptureAmountInput{
+			OrderID: "300000000001", Amount: inv.Total, RequestID: RequestID("default-test-workflow-id", key), EventReference: inv.Name,
+		}).Return(&activities.PaymentOutcome{}, nil).Once()
+		h.env.OnActivity(act.BookPayment, mock.Anything, mock.MatchedBy(func(in activities.BookInput) bool {
+			return in.Memo == "Afterpay 300000000001 "+inv.Name && in.Amount == inv.Total
+		})).Return(int64(81+i), nil).Once()
+		h.env.OnActivity(act.ReconcileInvoice, mock.Anything, activities.ReconcileInput{PaymentID: int64(81 + i), InvoiceID: inv.ID, AfterpayOrderID: "300000000001"}).
+			Return(&activities.Reconciled{PaymentResidual: usd(0), InvoiceResidual: usd(0)}, nil).Once()
+	}
+	h.env.OnActivity(act.Void, mock.Anything, activities.VoidInput{
+		OrderID: "300000000001", Amount: usd(2000), RequestID: RequestID("default-test-workflow-id", "void:order-cancelled"),
+	}).Return(&activities.PaymentOutcome{}, nil).Once()
+	h.env.OnActivity(act.LookupPayment, mock.Anything, testToken).Return(func(context.Context, string) (*activities.PaymentLookup, error) {
+		return &activities.PaymentLookup{Found: true, Payment: activities.PaymentOutcome{OrderID: "300000000001", Net: usd(9000)}}, nil
+	}).Once()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	var authorised, afterFirst StatusView
+	h.env.RegisterDelayedCallback(func() {
+		authorised = h.status()
+		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "stock.picking:17:done", Kind: OdooDeliveryDone, RecordID: 17})
+	}, 24*time.Hour)
+	h.env.RegisterDelayedCallback(func() {
+		afterFirst = h.status()
+		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "stock.picking:18:done", Kind: OdooDeliveryDone, RecordID: 18})
+	}, 48*time.Hour)
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "sale.order:42:cancel", Kind: OdooOrderCancelled, RecordID: 42})
+	}, 72*time.Hour)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, deferredInput())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.Equal(t, StatusAuthorised, authorised.Status)
+	require.Equal(t, "110.00 USD", authorised.Authorised)
+	require.Equal(t, "0.00 USD", authorised.Captured)
+	require.Equal(t, "60.00 USD", afterFirst.Captured)
+	view := h.status()
+	require.Equal(t, "90.00 USD", view.Captured)
+	require.Equal(t, "20.00 USD", view.Voided)
+	require.True(t, h.notesSay("Afterpay payment authorised: 110.00 USD (Afterpay order 300000000001), captured as the order is delivered"))
+	require.True(t, h.notesSay("Afterpay captured 60.00 USD for invoice INV/A"))
+	require.True(t, h.notesSay("the 20.00 USD still authorised at Afterpay was voided; the customer pays only the 90.00 USD delivered"))
+	require.True(t, h.notesSay("Afterpay and Odoo agree: captured 90.00 USD, refunded 0.00 USD, held 90.00 USD."))
+	require.Zero(t, h.calls["ScheduleOrderActivity"], "nothing to refund: what was delivered was paid")
+}
+
+func TestAnAuthorisationThatExpiresWarnsTheSalespersonThenEnds(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectAuthorisation()
+	h.expectNotes()
+	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{}, nil).Once()
+	var warning activities.OrderActivityInput
+	h.env.OnActivity(act.ScheduleOrderActivity, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		warning = args.Get(1).(activities.OrderActivityInput)
+	}).Return(nil).Once()
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "cancel" })).Return(nil).Once()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	start := h.env.Now()
+	h.env.ExecuteWorkflow(PaymentWorkflowName, deferredInput())
+	res := h.result()
+	require.Equal(t, StatusExpired, res.Status)
+	require.Equal(t, "Ship before the Afterpay authorisation expires", warning.Summary)
+	expires := start.Add(time.Minute + 7*24*time.Hour)
+	require.WithinDuration(t, expires, warning.Deadline, time.Minute, "the deadline is Afterpay's own expiry")
+	require.WithinDuration(t, expires, h.env.Now(), time.Minute, "the expiry is a timer on Afterpay's date")
+	require.True(t, h.notesSay("the 110.00 USD not captured by then was voided by Afterpay"))
+	require.Zero(t, h.calls["CaptureAmount"])
+}
+
+func TestAnOrderWithoutTheAfterpayMarkerGetsNoCheckout(t *testing.T) {
+	h := newHarness(t)
+	order := orderState("sale")
+	order.Afterpay, order.PaymentTerm = false, "30 Days"
+	h.env.OnActivity(act.ReadOrderState, mock.Anything, mock.Anything).Return(order, nil)
+	h.expectNotes()
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	res := h.result()
+	require.Equal(t, StatusNotAfterpay, res.Status)
+	require.Contains(t, res.Reason, `payment term is "30 Days"`)
+	require.Zero(t, h.calls["CreateCheckout"])
+	require.Zero(t, h.calls["OpenTransaction"])
+}
+
+func TestAnOrderCancelledBeforeTheCustomerPaysIsNeverCaptured(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "cancel" })).Return(nil).Once()
+	h.expectNotes()
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "sale.order:42:cancel", Kind: OdooOrderCancelled, RecordID: 42})
+	}, time.Minute)
+	h.signalReturn(90*time.Second, ReturnSuccess, testToken) // the customer approves afterwards
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusOrderCancelled, h.result().Status)
+	require.Zero(t, h.calls["CapturePayment"])
+	require.True(t, h.notesSay("the order was cancelled in Odoo before the customer paid; nothing was charged"))
+}
+
+func TestAnOrderCancelledJustBeforeTheCaptureIsNeverCaptured(t *testing.T) {
+	h := newHarness(t)
+	h.env.OnActivity(act.ReadOrderState, mock.Anything, mock.Anything).Return(orderState("sale"), nil).Once()
+	h.env.OnActivity(act.ReadOrderState, mock.Anything, mock.Anything).Return(orderState("cancel"), nil).Once()
+	h.expectCheckout()
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "cancel" })).Return(nil).Once()
+	h.expectNotes()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusOrderCancelled, h.result().Status)
+	require.Zero(t, h.calls["CapturePayment"])
+}
+
+func TestACapturedOrderCancelledInOdooAsksForACreditNote(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	h.expectRecording()
+	h.expectAccounting()
+	h.expectNotes()
+	var ask activities.OrderActivityInput
+	h.env.OnActivity(act.ScheduleOrderActivity, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		ask = args.Get(1).(activities.OrderActivityInput)
+	}).Return(nil).Once()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "sale.order:42:cancel", Kind: OdooOrderCancelled, RecordID: 42})
+	}, 24*time.Hour)
+	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.Equal(t, "Refund the Afterpay payment of this cancelled order", ask.Summary)
+	require.Contains(t, ask.Note, "post a credit note")
+	require.Zero(t, h.calls["RefundPayment"]+h.calls["ReversePayment"], "the refund follows the credit note")
 }

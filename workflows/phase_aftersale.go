@@ -7,39 +7,185 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/odoo-afterpay/bridge/activities"
+	"github.com/odoo-afterpay/bridge/money"
 )
 
 // refundWindow is Afterpay's: refunds are accepted up to 120 days after
 // the purchase, and disputes may be opened as long.
 const refundWindow = 120 * 24 * time.Hour
 
-// afterSale keeps a booked payment open until Afterpay's refund window
-// closes, applying each later event once: disputes, and changes made at
-// Afterpay outside the product. It then closes with a final reconciliation.
+// authWarning is how long before an authorisation expires the salesperson
+// is asked to ship (or capture) what is left.
+const authWarning = 24 * time.Hour
+
+// afterSale keeps a paid order's payment open until Afterpay's refund
+// window closes, applying each later event once: deliveries and invoices
+// (captured, booked and reconciled), the order cancelled, disputes, and
+// changes made at Afterpay outside the product. An authorisation's own
+// expiry is a timer on Afterpay's date. It then closes with a final
+// reconciliation.
 func (r *run) afterSale(ctx workflow.Context) error {
-	closes := r.s.CapturedAt.Add(refundWindow)
+	closes := r.s.PaidAt.Add(refundWindow)
 	for {
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			return r.continueAsNew(ctx)
 		}
-		remaining := closes.Sub(workflow.Now(ctx))
-		if remaining <= 0 {
+		now := workflow.Now(ctx)
+		if !now.Before(closes) {
 			return r.reconcileAndClose(ctx)
 		}
-		m, err := r.waitFor(ctx, remaining, "Open until the refund window closes "+closes.UTC().Format("2006-01-02"),
-			func(m *Message) bool { return m.Kind == MsgAfterpayEvent })
+		next, what := closes, "Open until the refund window closes "+closes.UTC().Format("2006-01-02")
+		if r.authOpen() {
+			warn := r.s.AuthExpires.Add(-authWarning)
+			switch {
+			case !now.Before(r.s.AuthExpires):
+				if err := r.authExpired(ctx); err != nil || r.s.Phase != PhaseAfterSale {
+					return err
+				}
+				continue
+			case !r.s.AuthWarned && !now.Before(warn):
+				if err := r.warnAuthExpiry(ctx); err != nil {
+					return err
+				}
+				continue
+			case !r.s.AuthWarned:
+				next, what = warn, "Warn the salesperson: the authorisation expires "+r.s.AuthExpires.UTC().Format("2006-01-02 15:04 MST")
+			default:
+				next, what = r.s.AuthExpires, "The authorisation expires "+r.s.AuthExpires.UTC().Format("2006-01-02 15:04 MST")
+			}
+		}
+		m, err := r.waitFor(ctx, next.Sub(now), what,
+			func(m *Message) bool { return m.Kind == MsgAfterpayEvent || m.Kind == MsgOdooEvent })
 		if err != nil {
 			return err
 		}
 		if m == nil {
 			continue
 		}
-		if err := r.applyAfterpayEvent(ctx, m.Afterpay); err != nil {
+		if m.Kind == MsgOdooEvent {
+			err = r.applyOdooEvent(ctx, m.Odoo)
+		} else {
+			err = r.applyAfterpayEvent(ctx, m.Afterpay)
+		}
+		if err != nil {
 			// Put it back: the step is retried, the event applied once.
 			r.s.Inbox.Pending = append([]Message{*m}, r.s.Inbox.Pending...)
 			return err
 		}
+		if r.s.Phase != PhaseAfterSale {
+			return nil
+		}
 	}
+}
+
+// authOpen reports whether part of a deferred payment's authorisation is
+// still open to capture.
+func (r *run) authOpen() bool {
+	return r.deferred() && !r.s.AuthExpires.IsZero() && r.s.Ledger.OpenToCapture().Minor > 0
+}
+
+// applyOdooEvent acts on what happened to the order in Odoo.
+func (r *run) applyOdooEvent(ctx workflow.Context, ev *OdooEvent) error {
+	switch ev.Kind {
+	case OdooDeliveryDone, OdooInvoicePosted:
+		// A delivery makes more of the order invoiceable; a posted invoice
+		// is more to pay. Either way: invoice what can be, then settle.
+		return r.invoiceAndSettle(ctx)
+	case OdooOrderCancelled:
+		return r.orderCancelledAfterPayment(ctx)
+	}
+	r.logger.Info("Odoo event not acted on", "kind", ev.Kind)
+	return nil
+}
+
+// orderCancelledAfterPayment: what is only authorised is voided; money
+// already captured goes back through a credit note, which a person in Odoo
+// is asked to make (its refund then follows from it).
+func (r *run) orderCancelledAfterPayment(ctx workflow.Context) error {
+	if r.deferred() {
+		// What was delivered was captured; the rest is voided.
+		open := r.s.Ledger.OpenToCapture()
+		if open.Minor > 0 {
+			if err := r.void(ctx, "void:order-cancelled", open); err != nil {
+				return err
+			}
+		}
+		if r.s.Ledger.Captured == 0 {
+			r.endWithoutMoney(ctx, Ending{Status: StatusOrderCancelled, Label: "Voided",
+				Reason: "the order was cancelled in Odoo before anything was delivered; the Afterpay authorisation was voided",
+				Note:   fmt.Sprintf("The order was cancelled in Odoo: the Afterpay authorisation of %s was voided; the customer pays nothing.", open)})
+			return nil
+		}
+		if open.Minor > 0 {
+			r.noteBestEffort(ctx, "void:order-cancelled", fmt.Sprintf(
+				"The order was cancelled in Odoo: the %s still authorised at Afterpay was voided; the customer pays only the %s delivered.", open, r.s.Ledger.Net()))
+		}
+		r.updateStatus(ctx)
+		return nil
+	}
+	net := r.s.Ledger.Net()
+	if net.Minor <= 0 {
+		return nil
+	}
+	body := fmt.Sprintf("The order was cancelled in Odoo after the customer paid %s with Afterpay (order %s). Refund it: post a credit note for what the customer gets back; the refund at Afterpay follows from it.",
+		net, r.s.AfterpayOrderID)
+	r.noteBestEffort(ctx, "cancelled-after-payment", body)
+	return workflow.ExecuteActivity(withOdoo(ctx), act.ScheduleOrderActivity, activities.OrderActivityInput{
+		OrderID: r.s.Order.ID, Summary: "Refund the Afterpay payment of this cancelled order", Note: body, Deadline: workflow.Now(ctx),
+	}).Get(ctx, nil)
+}
+
+// void releases an amount of the authorisation at Afterpay, once per key.
+func (r *run) void(ctx workflow.Context, key string, amount money.Money) error {
+	if r.s.Ledger.Has(key) {
+		return nil
+	}
+	var p activities.PaymentOutcome
+	err := workflow.ExecuteActivity(withAfterpay(ctx), act.Void, activities.VoidInput{
+		OrderID: r.s.AfterpayOrderID, Amount: amount, RequestID: r.requestID(ctx, key),
+	}).Get(ctx, &p)
+	if err != nil {
+		return &attentionError{cause: err, reason: fmt.Sprintf("voiding %s at Afterpay failed (%s)", amount, activities.OdooMessage(err)),
+			todo: "fix what Afterpay says and retry, or void it in Afterpay's merchant portal and resolve"}
+	}
+	return r.s.Ledger.Apply(LedgerEntry{Key: key, Kind: EntryVoided, Amount: amount, At: workflow.Now(ctx), Ref: r.s.AfterpayOrderID})
+}
+
+// warnAuthExpiry asks the salesperson, a day ahead, to ship what is left
+// before Afterpay voids the rest of the authorisation.
+func (r *run) warnAuthExpiry(ctx workflow.Context) error {
+	open := r.s.Ledger.OpenToCapture()
+	err := workflow.ExecuteActivity(withOdoo(ctx), act.ScheduleOrderActivity, activities.OrderActivityInput{
+		OrderID: r.s.Order.ID, Summary: "Ship before the Afterpay authorisation expires",
+		Note: fmt.Sprintf("%s of this order's Afterpay payment is authorised and not captured yet. Afterpay voids it on %s: deliver the rest of the order before then, or the customer will not pay for it.",
+			open, r.s.AuthExpires.UTC().Format("2006-01-02 15:04 MST")),
+		Deadline: r.s.AuthExpires,
+	}).Get(ctx, nil)
+	if err != nil {
+		return err
+	}
+	r.s.AuthWarned = true
+	return nil
+}
+
+// authExpired records, on Afterpay's own expiry date, that what was not
+// captured will not be: Afterpay has voided it.
+func (r *run) authExpired(ctx workflow.Context) error {
+	open := r.s.Ledger.OpenToCapture()
+	if err := r.s.Ledger.Apply(LedgerEntry{Key: "auth-expired", Kind: EntryVoided, Amount: open, At: r.s.AuthExpires, Ref: r.s.AfterpayOrderID}); err != nil {
+		return err
+	}
+	body := fmt.Sprintf("The Afterpay authorisation expired on %s: the %s not captured by then was voided by Afterpay, and the customer will not pay it.",
+		r.s.AuthExpires.UTC().Format("2006-01-02"), open)
+	if r.s.Ledger.Captured == 0 {
+		r.endWithoutMoney(ctx, Ending{Status: StatusExpired, Label: "Authorisation expired", Note: body,
+			Reason: "the Afterpay authorisation expired before anything was delivered"})
+		return nil
+	}
+	r.noteBestEffort(ctx, "auth-expired", body)
+	r.s.OpenNote = ""
+	r.updateStatus(ctx)
+	return nil
 }
 
 // applyAfterpayEvent records an event Afterpay reported in Odoo, once.

@@ -84,9 +84,17 @@ func (r *run) awaitCustomer(ctx workflow.Context) error {
 			until = r.s.Checkout.Expires
 		}
 		m, err := r.waitFor(ctx, until.Sub(now), "Wait for the customer until "+until.UTC().Format("15:04 MST"),
-			kindIs(MsgCustomerReturn))
+			func(m *Message) bool {
+				return m.Kind == MsgCustomerReturn || (m.Kind == MsgOdooEvent && m.Odoo.Kind == OdooOrderCancelled)
+			})
 		if err != nil {
 			return err
+		}
+		if m != nil && m.Kind == MsgOdooEvent {
+			// The order was cancelled in Odoo: never capture it. The
+			// customer's page then says the checkout is over.
+			r.orderCancelledBeforePayment(ctx)
+			return nil
 		}
 		if m == nil {
 			if !workflow.Now(ctx).Before(r.s.Checkout.NextProbe) {

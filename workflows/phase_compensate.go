@@ -35,6 +35,17 @@ func (r *run) startCompensation(ctx workflow.Context, cause string) {
 func (r *run) compensate(ctx workflow.Context) error {
 	c := r.s.Compensation
 	net := r.s.Ledger.Net()
+	if c.How == "" && r.s.Ledger.Captured == 0 {
+		// Only authorised (deferred): release the authorisation.
+		open := r.s.Ledger.OpenToCapture()
+		if err := r.void(workflow.WithActivityOptions(ctx, compensationOptions()), "compensation-void", open); err != nil {
+			return err
+		}
+		net = open
+		c.How = "voided at Afterpay (the authorisation is released; the customer is not charged)"
+		r.s.Reason = c.Cause + "; the payment was " + c.How
+		r.showOnOrderWith(workflow.WithActivityOptions(ctx, odooSyncOptions()), "Voided", "")
+	}
 	if c.How == "" {
 		actx := workflow.WithActivityOptions(ctx, compensationOptions())
 		how, kind, label := "", EntryRefunded, "Refunded"
@@ -49,7 +60,7 @@ func (r *run) compensate(ctx workflow.Context) error {
 			how, kind, label = "refunded in full at Afterpay", EntryRefunded, "Refunded"
 			err = workflow.ExecuteActivity(actx, act.RefundPayment, activities.RefundInput{
 				OrderID: r.s.AfterpayOrderID, Amount: net,
-				RequestID:         workflow.GetInfo(ctx).WorkflowExecution.ID + ":compensation-refund",
+				RequestID:         r.requestID(ctx, "compensation-refund"),
 				MerchantReference: r.in.OrderName + "-compensation",
 			}).Get(ctx, nil)
 		}

@@ -43,8 +43,18 @@ func (r *run) awaitOrder(ctx workflow.Context) error {
 		}
 		switch state {
 		case "sale":
+			if !order.Afterpay {
+				// Odoo's rule only sends Afterpay orders; this one was started
+				// by hand, or its payment term changed since.
+				r.endWithoutMoney(ctx, Ending{Status: StatusNotAfterpay,
+					Reason: fmt.Sprintf("the order's payment term is %q, not %q: it is not to be paid with Afterpay", order.PaymentTerm, afterpayMarker),
+					Note: fmt.Sprintf("No Afterpay payment was requested: the order's payment term is %q. To have the customer pay with Afterpay, set the payment term %q before confirming the order.",
+						order.PaymentTerm, afterpayMarker)})
+				return nil
+			}
 			total := order.Total
 			r.s.Order.Total = &total
+			r.s.CaptureMode = captureModeOf(order.CaptureMode, r.in.CaptureMode)
 			r.moveTo(ctx, PhaseCreatingCheckout)
 			return nil
 		case "cancel":
@@ -63,4 +73,19 @@ func (r *run) awaitOrder(ctx workflow.Context) error {
 		}
 		wait = min(wait*2, maxConfirmationPoll)
 	}
+}
+
+// afterpayMarker is the payment term that marks an order as one to be paid
+// with Afterpay (odoo.PaymentTermName; provisioning creates it).
+const afterpayMarker = "Afterpay"
+
+// captureModeOf is the order's own capture mode, else the product's
+// default, else immediate.
+func captureModeOf(order, configured string) string {
+	for _, m := range []string{order, configured} {
+		if m == CaptureImmediate || m == CaptureDeferred {
+			return m
+		}
+	}
+	return CaptureImmediate
 }

@@ -52,11 +52,13 @@ const (
 	StatusAwaitingCustomer  Status = "awaiting_customer"
 	StatusCapturing         Status = "capturing"
 	StatusRecording         Status = "recording"
+	StatusAuthorised        Status = "authorised" // deferred: authorised, captured as the order is delivered
 	StatusCompensating      Status = "compensating"
 	StatusCompleted         Status = "completed"           // captured and recorded in Odoo
 	StatusDeclined          Status = "declined"            // Afterpay declined the payment
 	StatusExpired           Status = "expired"             // the checkout expired unused
 	StatusNotPayable        Status = "not_payable"         // the order cannot be paid with Afterpay
+	StatusNotAfterpay       Status = "not_afterpay"        // the order is not marked to be paid with Afterpay
 	StatusOrderNotConfirmed Status = "order_not_confirmed" // the order never read as confirmed
 	StatusOrderCancelled    Status = "order_cancelled"     // the order was cancelled in Odoo before checkout
 	StatusCompensated       Status = "compensated"         // captured, Odoo refused it, money returned
@@ -82,6 +84,9 @@ type PaymentInput struct {
 	// DefaultRecordWindow. Keep it well inside Afterpay's 10-minute
 	// reversal window.
 	RecordWindow time.Duration `json:"recordWindow,omitempty"`
+	// CaptureMode is the product's default, CaptureImmediate or
+	// CaptureDeferred ("" is immediate); an order may choose its own.
+	CaptureMode string `json:"captureMode,omitempty"`
 	// Resume is the state a continued run carries over (continue-as-new);
 	// nil for a new payment.
 	Resume *State `json:"resume,omitempty"`

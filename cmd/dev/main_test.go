@@ -111,6 +111,9 @@ func TestKilledDevStartsAgainAndItsPaymentsResume(t *testing.T) {
 	require.NoError(t, err)
 	order, err := od.ReadOrderHeader(ctx, 0, "S00001") // the demo order invoiced on order
 	require.NoError(t, err)
+	term, err := od.FindAfterpayPaymentTerm(ctx)
+	require.NoError(t, err)
+	require.NoError(t, od.Write(ctx, "sale.order", []int64{order.ID}, map[string]any{"payment_term_id": term}, nil))
 	require.NoError(t, od.ConfirmSaleOrder(ctx, order.ID))
 
 	tc, err := client.Dial(client.Options{HostPort: cfg.Temporal.Address})

@@ -67,6 +67,9 @@ func TestWebhookTokenRotationWithoutDowntime(t *testing.T) {
 		t.Helper()
 		order, err := od.FindSaleOrderByName(context.Background(), name)
 		require.NoError(t, err)
+		term, err := od.FindAfterpayPaymentTerm(context.Background())
+		require.NoError(t, err)
+		require.NoError(t, od.Write(context.Background(), "sale.order", []int64{order.ID}, map[string]any{"payment_term_id": term}, nil))
 		require.NoError(t, od.ConfirmSaleOrder(context.Background(), order.ID))
 		mu.Lock()
 		defer mu.Unlock()
@@ -82,7 +85,7 @@ func TestWebhookTokenRotationWithoutDowntime(t *testing.T) {
 	require.Contains(t, logs.String(), "previous webhook token")
 
 	report := setupOdoo(newToken) // 2. setup-odoo rewrites the rules
-	require.Equal(t, 2, report.Count(provision.Updated), report.String())
+	require.Equal(t, 5, report.Count(provision.Updated), "every rule's webhook URL: %s", report.String())
 	require.NotContains(t, report.String(), newToken)
 	logs.Reset()
 	confirm("S00003")

@@ -2,6 +2,7 @@ package fakeodoo
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -306,6 +307,9 @@ func (t *tx) readIDs(m *model, ids []int64, names []string, classic bool) ([]any
 	if err != nil {
 		return nil, err
 	}
+	if err := t.checkSamplePayloadRead(m, ids, fields); err != nil {
+		return nil, err
+	}
 	out := []any{}
 	for _, id := range ids {
 		if !t.exists(m.name, id) {
@@ -512,7 +516,11 @@ func describeField(f *field, attrs []string) *wire.Struct {
 		case "sortable":
 			d.Set(attr, f.store)
 		case "store":
-			d.Set(attr, f.store)
+			if f.storeShown != nil {
+				d.Set(attr, *f.storeShown)
+			} else {
+				d.Set(attr, f.store)
+			}
 		case "string":
 			d.Set(attr, f.label)
 		case "translate":
@@ -580,4 +588,32 @@ func methodDefaultGet(c *call) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkSamplePayloadRead reproduces _compute_webhook_sample_payload, which
+// reads self.model_id.model for the whole recordset: reading the sample
+// payload of webhook actions of different models at once faults
+// (transcripts-2 209).
+func (t *tx) checkSamplePayloadRead(m *model, ids []int64, fields []*field) error {
+	if m.name != "ir.actions.server" || len(ids) < 2 || !slices.ContainsFunc(fields, func(f *field) bool { return f.name == "webhook_sample_payload" }) {
+		return nil
+	}
+	var models []int64
+	webhook := false
+	for _, id := range ids {
+		r := t.rec(m.name, id)
+		if r == nil {
+			continue
+		}
+		webhook = webhook || str(r["state"]) == "webhook"
+		if mid := idOf(r["model_id"]); mid != 0 && !slices.Contains(models, mid) {
+			models = append(models, mid)
+		}
+	}
+	if !webhook || len(models) < 2 {
+		return nil
+	}
+	return pyError("ValueError", "Expected singleton: "+recordsetRepr("ir.model", models),
+		`  File "/usr/lib/python3/dist-packages/odoo/models.py", line 6194, in ensure_one
+    raise ValueError("Expected singleton: %s" % self)`)
 }

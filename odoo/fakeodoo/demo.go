@@ -49,6 +49,14 @@ import (
 //
 // S00001 is the one `make demo` pays end to end, invoice and payment
 // included.
+//
+// The demo warehouse ("WH") delivers in one step: confirming an order with
+// goods (consumables) creates its delivery WH/OUT/00001, … with every move
+// reserved, as Odoo with sale_stock does. The company has not answered
+// stock_sms's question yet, so the first delivery validated without the
+// skip_sms context returns the confirm.stock.sms wizard (as a fresh Odoo
+// does). The demo has no "Afterpay" payment term: setup-odoo creates it,
+// and a quotation is an Afterpay order once it carries it.
 func NewDemo(opts Options) (*Server, error) {
 	s, err := New(opts)
 	if err != nil {
@@ -162,6 +170,11 @@ func (s *Server) loadDemo() error {
 	d.xmlid("base.group_user", "res.groups", groupUser)
 	d.xmlid("base.group_system", "res.groups", groupSystem)
 	d.xmlid("account.group_account_invoice", "res.groups", groupInvoice)
+
+	// stock_sms asks once, before the company's first SMS confirmation of
+	// a delivery, as a fresh Odoo with sale_stock does.
+	d.write("res.company", company, "stock_move_sms_validation", true, "has_received_warning_stock_sms", false)
+	d.stock(company)
 
 	d.create("crm.team", 1, "name", "Sales", "sequence", int64(0), "active", true)
 	units := d.create("uom.uom", 1, "name", "Units", "factor", 1.0, "rounding", 0.01, "active", true, "uom_type", "reference")
@@ -280,6 +293,25 @@ func (s *Server) loadDemo() error {
 	}
 	s.commitQuiet(t)
 	return nil
+}
+
+// stock creates the demo warehouse: its locations and its one-step
+// delivery type, numbered WH/OUT/00001, …
+func (d *demoBuilder) stock(company int64) {
+	physical := d.create("stock.location", 1, "name", "Physical Locations", "usage", "view", "active", true)
+	partners := d.create("stock.location", 2, "name", "Partners", "usage", "view", "active", true)
+	d.create("stock.location", 4, "name", "Vendors", "usage", "supplier", "location_id", partners, "active", true)
+	customers := d.create("stock.location", 5, "name", "Customers", "usage", "customer", "location_id", partners, "active", true)
+	view := d.create("stock.location", 7, "name", "WH", "usage", "view", "location_id", physical, "active", true, "company_id", company)
+	stock := d.create("stock.location", 8, "name", "Stock", "usage", "internal", "location_id", view, "active", true, "company_id", company)
+	seq := d.create("ir.sequence", 5, "name", "Demo Store Inc. Sequence out", "code", false, "implementation", "standard", "active", true,
+		"prefix", "WH/OUT/", "padding", int64(5), "number_next", int64(1), "number_increment", int64(1), "company_id", company)
+	warehouse := d.create("stock.warehouse", 1, "name", "Demo Store Inc.", "code", "WH", "company_id", company, "active", true,
+		"sequence", int64(10), "view_location_id", view, "lot_stock_id", stock, "delivery_steps", "ship_only")
+	out := d.create("stock.picking.type", 2, "name", "Delivery Orders", "code", "outgoing", "sequence_code", "OUT", "sequence_id", seq,
+		"sequence", int64(2), "warehouse_id", warehouse, "company_id", company, "default_location_src_id", stock,
+		"default_location_dest_id", customers, "create_backorder", "ask", "reservation_method", "at_confirm", "active", true)
+	d.write("stock.warehouse", warehouse, "out_type_id", out)
 }
 
 // demoProduct is a saleable demo product: kind is product.template.type

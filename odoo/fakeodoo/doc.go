@@ -26,8 +26,17 @@
 //
 // The models the integration uses are implemented with Odoo's rules:
 // partners, products, taxes (amounts computed exactly and rounded half away
-// from zero per line), sale orders and their invoicing wizard, invoices,
-// credit notes, payments and the register-payment wizard, payment providers,
+// from zero per line), payment terms and their lines, sale orders and their
+// invoicing wizard ("delivered" method: ordered quantities of lines
+// invoiced on order, delivered ones of lines invoiced on delivery; an order
+// whose only invoiceable line is a delivery line reads "no"), sale_stock's
+// deliveries (a picking with a reserved move per goods line when an order
+// is confirmed, validation with quantities, the backorder wizard and the
+// one-time stock_sms wizard, backorders, cancellation with the order, the
+// delivered quantities and delivery status they give the order), invoices,
+// credit notes, payments with or without invoices, the register-payment
+// wizard and the invoice form's js_assign_outstanding_line (partial
+// reconciliation), payment providers,
 // methods and transactions with the post-processing cron (a payment method
 // cannot be activated while every provider linked to it is disabled, as
 // payment.method.write refuses it), chatter messages, activities, manual x_
@@ -44,8 +53,10 @@
 // window, as Odoo 18 does, so a receiver that reads the record back still
 // sees the old state. Writers are serialised; readers never wait.
 //
-// The conformance test replays odoo-transcripts/ (../shared/reference) and
-// compares every response with the recorded bytes; the odoo package's
+// The conformance tests replay odoo-transcripts/ and odoo-transcripts-2/
+// (../shared/reference, the latter from odoo-seed-stock, with the few
+// exchanges the fake does not reproduce listed with their reasons) and
+// compare every response with the recorded bytes; the odoo package's
 // conformance suite runs the client's calls against this fake and a live
 // Odoo 18 and requires the same answers.
 package fakeodoo

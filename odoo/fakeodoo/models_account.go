@@ -10,24 +10,26 @@ import (
 
 func accountModels() []*model {
 	return []*model{
-		accountAccountModel(), accountJournalModel(), accountTaxModel(), paymentTermModel(),
+		accountAccountModel(), accountJournalModel(), accountTaxModel(), paymentTermModel(), paymentTermLineModel(),
 		paymentMethodModel(), paymentMethodLineModel(), accountMoveModel(), accountMoveLineModel(),
 		accountPaymentModel(), paymentRegisterModel(), moveReversalModel(),
 	}
 }
+
+var accountTypes = sel(
+	"asset_receivable", "Receivable", "asset_cash", "Bank and Cash", "asset_current", "Current Assets",
+	"asset_non_current", "Non-current Assets", "asset_prepayments", "Prepayments", "asset_fixed", "Fixed Assets",
+	"liability_payable", "Payable", "liability_credit_card", "Credit Card", "liability_current", "Current Liabilities",
+	"liability_non_current", "Non-current Liabilities", "equity", "Equity", "equity_unaffected", "Current Year Earnings",
+	"income", "Income", "income_other", "Other Income", "expense", "Expenses", "expense_depreciation", "Depreciation",
+	"expense_direct_cost", "Cost of Revenue", "off_balance", "Off-Balance Sheet")
 
 func accountAccountModel() *model {
 	b := newModel("account.account", "Account")
 	b.m.order = "code, company_id"
 	b.char("code", "Code")
 	b.char("name", "Account Name", notNull)
-	b.selection("account_type", "Type", sel(
-		"asset_receivable", "Receivable", "asset_cash", "Bank and Cash", "asset_current", "Current Assets",
-		"asset_non_current", "Non-current Assets", "asset_prepayments", "Prepayments", "asset_fixed", "Fixed Assets",
-		"liability_payable", "Payable", "liability_credit_card", "Credit Card", "liability_current", "Current Liabilities",
-		"liability_non_current", "Non-current Liabilities", "equity", "Equity", "equity_unaffected", "Current Year Earnings",
-		"income", "Income", "income_other", "Other Income", "expense", "Expenses", "expense_depreciation", "Depreciation",
-		"expense_direct_cost", "Cost of Revenue", "off_balance", "Off-Balance Sheet"), notNull)
+	b.selection("account_type", "Type", accountTypes, notNull)
 	b.boolean("reconcile", "Allow Reconciliation")
 	b.boolean("active", "Active")
 	b.many2many("company_ids", "Companies", "res.company")
@@ -153,7 +155,86 @@ func paymentTermModel() *model {
 	b.char("name", "Payment Terms", notNull)
 	b.boolean("active", "Active")
 	b.html("note", "Description on the Invoice")
-	b.integer("sequence", "Sequence")
+	b.one2many("line_ids", "Terms", "account.payment.term.line", "payment_id")
+	b.many2one("company_id", "Company", "res.company")
+	b.integer("sequence", "Sequence", notNull)
+	b.boolean("display_on_invoice", "Show installment dates")
+	b.boolean("early_discount", "Early Discount")
+	b.float("discount_percentage", "Discount %")
+	b.integer("discount_days", "Discount Days")
+	b.m.defaults = func(t *tx, vals *wire.Struct) error {
+		defaults := map[string]any{"sequence": int64(10), "display_on_invoice": true, "early_discount": false,
+			"discount_percentage": 2.0, "discount_days": int64(10)}
+		for k, v := range defaults {
+			if !vals.Has(k) {
+				vals.Set(k, v)
+			}
+		}
+		if !vals.Has("line_ids") {
+			// _default_line_ids: 100 % at once.
+			vals.Set("line_ids", []any{[]any{int64(0), int64(0), wire.NewStruct("value", "percent", "value_amount", 100.0, "nb_days", int64(0))}})
+		}
+		return nil
+	}
+	check := func(t *tx, ids []int64) error {
+		for _, id := range ids {
+			lines, err := t.search("account.payment.term.line", []any{[]any{"payment_id", "=", id}}, searchOpts{})
+			if err != nil {
+				return err
+			}
+			if len(lines) == 0 && len(idsOf(t.rec("account.payment.term", id)["line_ids"])) > 0 {
+				continue // a seeded term whose lines were not exported
+			}
+			var percent decimal
+			hasPercent := false
+			for _, l := range lines {
+				lr := t.rec("account.payment.term.line", l)
+				if str(lr["value"]) == "percent" {
+					hasPercent = true
+					percent = percent.Add(decOf(lr["value_amount"]))
+				}
+			}
+			if !hasPercent || percent.Round(4).Cmp(decimalFromInt(100)) != 0 {
+				return validationErrorf("The Payment Term must have at least one percent line and the sum of the percent must be 100%%.")
+			}
+		}
+		return nil
+	}
+	b.m.afterCreate = func(t *tx, id int64, _ *wire.Struct) error { return check(t, []int64{id}) }
+	b.m.afterWrite = func(t *tx, ids []int64, vals *wire.Struct) error {
+		if !vals.Has("line_ids") {
+			return nil
+		}
+		return check(t, ids)
+	}
+	return b.finish()
+}
+
+func paymentTermLineModel() *model {
+	b := newModel("account.payment.term.line", "Payment Terms Line")
+	b.m.order = "id"
+	b.selection("value", "Value", sel("percent", "Percent", "fixed", "Fixed"), notNull)
+	b.float("value_amount", "Due")
+	b.selection("delay_type", "Delay Type", sel("days_after", "Days after invoice date", "days_after_end_of_month", "Days after end of month",
+		"days_after_end_of_next_month", "Days after end of next month", "days_end_of_month_on_the", "Days end of month on the"), notNull)
+	b.boolean("display_days_next_month", "Display Days Next Month", computed(func(t *tx, id int64) (any, error) {
+		return str(t.rec("account.payment.term.line", id)["delay_type"]) == "days_end_of_month_on_the", nil
+	}))
+	b.char("days_next_month", "Days on the next month")
+	b.integer("nb_days", "Days")
+	b.many2one("payment_id", "Payment Terms", "account.payment.term", notNull)
+	b.m.defaults = func(t *tx, vals *wire.Struct) error {
+		defaults := map[string]any{"value": "percent", "delay_type": "days_after", "days_next_month": "10", "nb_days": int64(0)}
+		for k, v := range defaults {
+			if !vals.Has(k) {
+				vals.Set(k, v)
+			}
+		}
+		if !vals.Has("value_amount") {
+			vals.Set("value_amount", 0.0)
+		}
+		return nil
+	}
 	return b.finish()
 }
 
@@ -376,6 +457,30 @@ func accountMoveModel() *model {
 		}
 		return false, nil
 	})
+	b.method("js_assign_outstanding_line", func(c *call) (any, error) {
+		ids, err := c.ids()
+		if err != nil {
+			return nil, err
+		}
+		id, err := c.singleton(ids)
+		if err != nil {
+			return nil, err
+		}
+		a, err := c.bind(1, "line_id")
+		if err != nil {
+			return nil, err
+		}
+		if !a.present(0) {
+			return nil, typeErrorf("AccountMove.js_assign_outstanding_line() missing 1 required positional argument: 'line_id'")
+		}
+		line, ok := a.get(0).(int64)
+		if !ok {
+			return nil, typeErrorf("expected an integer line id, got %s", pyTypeName(a.get(0)))
+		}
+		// reconcile() answers a dict of recordsets; the method returns it
+		// and the marshaller faults after the commit (None, as recorded).
+		return nil, c.t.assignOutstandingLine(id, line)
+	})
 	b.method("button_draft", func(c *call) (any, error) {
 		ids, err := c.ids()
 		if err != nil {
@@ -489,6 +594,7 @@ func accountMoveLineModel() *model {
 	b.monetary("price_subtotal", "Subtotal", storedCompute)
 	b.monetary("price_total", "Total", storedCompute)
 	b.many2one("account_id", "Account", "account.account")
+	b.selection("account_type", "Internal Type", accountTypes, relatedTo("account_id", "account_type"))
 	b.monetary("debit", "Debit", storedCompute)
 	b.monetary("credit", "Credit", storedCompute)
 	b.monetary("balance", "Balance", storedCompute)

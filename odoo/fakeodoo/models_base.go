@@ -34,6 +34,9 @@ func builtinRegistry() *registry {
 	for _, m := range automationModels() {
 		add(m)
 	}
+	for _, m := range stockModels() {
+		add(m)
+	}
 	return r
 }
 
@@ -61,6 +64,9 @@ func companyModel() *model {
 	b.many2one("state_id", "Fed. State", "res.country.state")
 	b.many2one("country_id", "Country", "res.country")
 	b.many2one("account_sale_tax_id", "Default Sale Tax", "account.tax")
+	// stock_sms: the one-time question before the first SMS confirmation.
+	b.boolean("stock_move_sms_validation", "SMS Validation with stock move")
+	b.boolean("has_received_warning_stock_sms", "Has Received Warning Stock SMS")
 	return b.finish()
 }
 

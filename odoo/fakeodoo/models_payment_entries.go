@@ -34,6 +34,9 @@ func accountPaymentModel() *model {
 	b.many2many("invoice_ids", "Invoices", "account.move")
 	b.many2one("payment_transaction_id", "Payment Transaction", "payment.transaction")
 	b.many2one("source_payment_id", "Source Payment", "account.payment")
+	b.many2one("destination_account_id", "Destination Account", "account.account", computed(func(t *tx, id int64) (any, error) {
+		return nilIfZeroAny(t.paymentDestination(id)), nil
+	}))
 	b.many2one("outstanding_account_id", "Outstanding Account", "account.account", computed(func(t *tx, id int64) (any, error) {
 		r := t.rec("account.payment", id)
 		return nilIfZeroAny(t.outstandingAccount(str(r["payment_type"]), idOf(r["payment_method_line_id"]))), nil
@@ -166,9 +169,10 @@ func (t *tx) postPayment(id int64) error {
 		sign = decimalFromInt(-1)
 	}
 	liquidity := amount.Mul(sign)
-	receivable := t.accountByCode("121000", "asset_receivable")
-	if str(r["partner_type"]) == "supplier" {
-		receivable = t.accountByCode("211000", "liability_payable")
+	receivable := t.paymentDestination(id)
+	label := str(t.get("account.payment.method.line", idOf(r["payment_method_line_id"]), "name"))
+	if memo := str(r["memo"]); memo != "" {
+		label += ": " + memo
 	}
 	var moveID int64
 	err := t.withInternal(func() error {
@@ -179,12 +183,12 @@ func (t *tx) postPayment(id int64) error {
 			"sequence_prefix", prefix, "sequence_number", number, "origin_payment_id", id,
 			"amount_total", amount, "amount_untaxed", amount,
 			"line_ids", []any{
-				[]any{int64(0), int64(0), wire.NewStruct("name", r["memo"], "account_id", nilIfZero(t.outstandingAccount(str(r["payment_type"]), idOf(r["payment_method_line_id"]))),
+				[]any{int64(0), int64(0), wire.NewStruct("name", label, "account_id", nilIfZero(t.outstandingAccount(str(r["payment_type"]), idOf(r["payment_method_line_id"]))),
 					"balance", liquidity, "amount_currency", liquidity, "debit", positive(liquidity), "credit", positive(liquidity.Neg()),
-					"amount_residual", liquidity, "display_type", "payment_term", "partner_id", r["partner_id"])},
-				[]any{int64(0), int64(0), wire.NewStruct("name", r["memo"], "account_id", nilIfZero(receivable),
+					"amount_residual", liquidity, "display_type", "product", "partner_id", r["partner_id"])},
+				[]any{int64(0), int64(0), wire.NewStruct("name", label, "account_id", nilIfZero(receivable),
 					"balance", liquidity.Neg(), "amount_currency", liquidity.Neg(), "debit", positive(liquidity.Neg()), "credit", positive(liquidity),
-					"amount_residual", liquidity.Neg(), "display_type", "payment_term", "partner_id", r["partner_id"])},
+					"amount_residual", liquidity.Neg(), "display_type", "product", "partner_id", r["partner_id"])},
 			},
 		))
 		return err
@@ -255,7 +259,109 @@ func (t *tx) reconcilePayment(paymentID int64, moves []int64, writeOff bool) err
 	if rec == nil {
 		rec = []int64{}
 	}
+	if line := t.paymentCounterpart(paymentID); line != 0 {
+		residual := left
+		if decOf(t.rec("account.move.line", line)["balance"]).Sign() < 0 {
+			residual = residual.Neg()
+		}
+		if err := t.store("account.move.line", line, "amount_residual", residual, "reconciled", left.IsZero()); err != nil {
+			return err
+		}
+	}
 	return t.store("account.payment", paymentID, "reconciled_invoice_ids", rec, "is_reconciled", left.IsZero(), "state", state)
+}
+
+// paymentDestination is account.payment.destination_account_id: the
+// partner's receivable (customers) or payable (vendors) account.
+func (t *tx) paymentDestination(payment int64) int64 {
+	if str(t.rec("account.payment", payment)["partner_type"]) == "supplier" {
+		return t.accountByCode("211000", "liability_payable")
+	}
+	return t.accountByCode("121000", "asset_receivable")
+}
+
+// paymentCounterpart is a posted payment's receivable (or payable) line.
+func (t *tx) paymentCounterpart(payment int64) int64 {
+	mv := idOf(t.rec("account.payment", payment)["move_id"])
+	if mv == 0 {
+		return 0
+	}
+	dest := t.paymentDestination(payment)
+	for _, l := range t.moveLines(mv, "") {
+		if idOf(t.rec("account.move.line", l)["account_id"]) == dest {
+			return l
+		}
+	}
+	return 0
+}
+
+// assignOutstandingLine is account.move.js_assign_outstanding_line: the
+// invoice form's "Add" on an outstanding credit. The journal item line is
+// reconciled with the move's open items on the same account, as far as
+// the smaller of the two open amounts goes.
+func (t *tx) assignOutstandingLine(moveID, lineID int64) error {
+	lr := t.rec("account.move.line", lineID)
+	if lr == nil {
+		return missingError("account.move.line", []int64{lineID}, t.uid)
+	}
+	account := idOf(lr["account_id"])
+	var target int64
+	for _, l := range t.moveLines(moveID, "") {
+		r := t.rec("account.move.line", l)
+		if l != lineID && idOf(r["account_id"]) == account && !boolOf(r["reconciled"]) {
+			target = l
+			break
+		}
+	}
+	own := decOf(lr["amount_residual"])
+	if target == 0 || boolOf(lr["reconciled"]) || own.IsZero() {
+		return nil
+	}
+	mr := t.rec("account.move", moveID)
+	open := decOf(mr["amount_residual"])
+	if str(mr["state"]) != "posted" || open.IsZero() {
+		return nil
+	}
+	sign := decimalFromInt(int64(moveSign(str(mr["move_type"]))))
+	if own.Mul(sign).Sign() >= 0 {
+		return nil // both on the same side: nothing to match
+	}
+	amount := own.Abs()
+	if open.Cmp(amount) < 0 {
+		amount = open
+	}
+	if err := t.applyToMove(moveID, amount, false); err != nil {
+		return err
+	}
+	rest := own.Abs().Sub(amount)
+	if own.Sign() < 0 {
+		rest = rest.Neg()
+	}
+	if err := t.store("account.move.line", lineID, "amount_residual", rest, "reconciled", rest.IsZero()); err != nil {
+		return err
+	}
+	payment := idOf(t.rec("account.move", idOf(lr["move_id"]))["origin_payment_id"])
+	if payment == 0 {
+		return nil
+	}
+	pr := t.rec("account.payment", payment)
+	rec := slices.Clone(idsOf(pr["reconciled_invoice_ids"]))
+	if !slices.Contains(rec, moveID) {
+		rec = append(rec, moveID)
+	}
+	state := str(pr["state"])
+	if invoices := idsOf(pr["invoice_ids"]); state == "in_process" && len(invoices) > 0 {
+		paid := true
+		for _, inv := range invoices {
+			if str(t.rec("account.move", inv)["payment_state"]) != "paid" {
+				paid = false
+			}
+		}
+		if paid {
+			state = "paid"
+		}
+	}
+	return t.store("account.payment", payment, "reconciled_invoice_ids", rec, "is_reconciled", rest.IsZero(), "state", state)
 }
 
 // --- account.payment.register ---------------------------------------------
@@ -502,7 +608,7 @@ func joinComma(items []string) string {
 // --- account.move.reversal ---------------------------------------------------
 
 func moveReversalModel() *model {
-	b := newModel("account.move.reversal", "Account move reversal")
+	b := newModel("account.move.reversal", "Account Move Reversal")
 	b.m.transient = true
 	b.many2many("move_ids", "Move", "account.move")
 	b.date("date", "Reversal date")
@@ -642,11 +748,23 @@ func (t *tx) createMoveCopy(moveID int64, overrides *wire.Struct) (int64, error)
 	for _, k := range overrides.Keys() {
 		vals.Set(k, overrides.Value(k))
 	}
+	// copy_data copies every line, tax and payment term lines included;
+	// syncing the copy then replaces its tax lines (new ids), as Odoo's
+	// _sync_dynamic_lines does (transcripts-2: lines 70 and 74 vanish).
 	var lines []any
+	copiedTax := false
 	for _, l := range t.moveLines(moveID, "") {
 		lr := t.rec("account.move.line", l)
-		switch str(lr["display_type"]) {
+		switch dt := str(lr["display_type"]); dt {
 		case "product", "line_section", "line_note":
+		case "tax", "payment_term":
+			lv := wire.NewStruct("display_type", dt, "name", orFalse(lr["name"]), "account_id", orFalse(lr["account_id"]))
+			if dt == "tax" {
+				lv.Set("tax_line_id", orFalse(lr["tax_line_id"]))
+				copiedTax = true
+			}
+			lines = append(lines, []any{int64(0), int64(0), lv})
+			continue
 		default:
 			continue
 		}
@@ -663,5 +781,13 @@ func (t *tx) createMoveCopy(moveID int64, overrides *wire.Struct) (int64, error)
 	vals.Set("line_ids", lines)
 	vals.Set("state", "draft")
 	vals.Set("name", "/")
-	return t.create("account.move", vals)
+	id, err := t.create("account.move", vals)
+	if err != nil || !copiedTax {
+		return id, err
+	}
+	err = t.withInternal(func() error { return t.unlink("account.move.line", t.moveLines(id, "tax")) })
+	if err != nil {
+		return 0, err
+	}
+	return id, t.recomputeMove(id)
 }

@@ -14,6 +14,7 @@ func productCommon(b *modelBuilder) {
 	b.char("default_code", "Internal Reference")
 	b.boolean("active", "Active")
 	b.selection("type", "Product Type", sel("combo", "Combo", "service", "Service", "consu", "Goods"))
+	b.boolean("is_storable", "Track Inventory")
 	b.float("list_price", "Sales Price")
 	b.boolean("sale_ok", "Can be Sold")
 	b.boolean("purchase_ok", "Can be Purchased")
@@ -73,7 +74,7 @@ func productTemplateModel() *model {
 		variant := wire.NewStruct("product_tmpl_id", id)
 		r := t.rec("product.template", id)
 		for _, k := range []string{"name", "default_code", "active", "type", "list_price", "sale_ok", "purchase_ok",
-			"uom_id", "taxes_id", "categ_id", "invoice_policy", "description_sale", "company_id", "currency_id", "standard_price", "barcode"} {
+			"uom_id", "taxes_id", "categ_id", "invoice_policy", "is_storable", "description_sale", "company_id", "currency_id", "standard_price", "barcode"} {
 			if v, ok := r[k]; ok && v != nil {
 				if ids, ok := v.([]int64); ok {
 					v = []any{[]any{int64(6), int64(0), anyIDs(ids)}}

@@ -90,6 +90,18 @@ func saleOrderModel() *model {
 		return false, nil
 	}))
 	b.char("access_token", "Security Token")
+	// sale_stock
+	b.selection("picking_policy", "Shipping Policy", sel("direct", "As soon as possible", "one", "When all products are ready"), notNull)
+	b.many2one("warehouse_id", "Warehouse", "stock.warehouse")
+	b.field("picking_ids", tOne2many, "Transfers", "stock.picking", computed(func(t *tx, id int64) (any, error) {
+		return t.orderPickings(id), nil
+	}))
+	b.integer("delivery_count", "Delivery Orders", computed(func(t *tx, id int64) (any, error) {
+		return int64(len(t.orderPickings(id))), nil
+	}))
+	b.selection("delivery_status", "Delivery Status", sel("pending", "Not Delivered", "started", "Started", "partial", "Partially Delivered",
+		"full", "Fully Delivered"), computed(func(t *tx, id int64) (any, error) { return t.deliveryStatus(id), nil }))
+	b.datetime("effective_date", "Effective Date", computed(func(t *tx, id int64) (any, error) { return t.effectiveDate(id), nil }))
 	b.m.prepareCreate = func(t *tx, vals *wire.Struct) error {
 		// The name comes from the sequence before anything is validated, and
 		// the sequence does not roll back (transcript 086 uses up S00041).
@@ -213,6 +225,18 @@ func saleOrderDefaults(t *tx, vals *wire.Struct) error {
 	if !vals.Has("prepayment_percent") {
 		vals.Set("prepayment_percent", 1.0)
 	}
+	if !vals.Has("picking_policy") {
+		vals.Set("picking_policy", "direct")
+	}
+	if !vals.Has("warehouse_id") && t.model("stock.warehouse") != nil {
+		company := intOf(vals.Value("company_id"))
+		for _, w := range t.allIDs("stock.warehouse") {
+			if r := t.rec("stock.warehouse", w); idOf(r["company_id"]) == company && r["active"] != false {
+				vals.Set("warehouse_id", w)
+				break
+			}
+		}
+	}
 	if partner != 0 {
 		for _, k := range []string{"partner_invoice_id", "partner_shipping_id"} {
 			if !vals.Has(k) {
@@ -285,6 +309,11 @@ func (t *tx) confirmOrders(ids []int64) error {
 			return err
 		}
 	}
+	for _, id := range ids {
+		if err := t.launchStockRules(id); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -303,6 +332,15 @@ func (t *tx) cancelOrders(ids []int64) (any, error) {
 		}
 	}
 	for _, id := range ids {
+		var open []int64
+		for _, p := range t.orderPickings(id) {
+			if str(t.rec("stock.picking", p)["state"]) != "done" {
+				open = append(open, p)
+			}
+		}
+		if err := t.cancelPickings(open); err != nil {
+			return nil, err
+		}
 		for _, inv := range t.orderInvoices(id) {
 			if str(t.rec("account.move", inv)["state"]) == "draft" {
 				if err := t.set("account.move", inv, "state", "cancel"); err != nil {
@@ -315,7 +353,9 @@ func (t *tx) cancelOrders(ids []int64) (any, error) {
 }
 
 func (t *tx) cancelWizardAction(order int64) (any, error) {
-	template := int64(0)
+	// sale.mail_template_sale_cancellation: 13 where transcripts-2 was
+	// recorded, when the seed does not name it.
+	template := int64(13)
 	if _, id, ok := t.xmlid("sale.mail_template_sale_cancellation"); ok {
 		template = id
 	}
@@ -323,7 +363,9 @@ func (t *tx) cancelWizardAction(order int64) (any, error) {
 		"name", "Cancel Sales Order",
 		"view_mode", "form",
 		"res_model", "sale.order.cancel",
-		"view_id", nilIfZero(0),
+		// sale.sale_order_cancel_view_form; its id differs between
+		// databases (942 where transcripts-2 was recorded).
+		"view_id", int64(942),
 		"type", "ir.actions.act_window",
 		"context", wire.NewStruct(
 			"default_template_id", nilIfZero(template),
@@ -336,24 +378,29 @@ func (t *tx) cancelWizardAction(order int64) (any, error) {
 	), nil
 }
 
-// orderInvoices lists the customer invoices and credit notes of an order,
-// found through its lines' invoice lines.
+// orderInvoices lists the customer invoices and credit notes of an order
+// as sale.order._get_invoiced computes them: order_line.invoice_lines.move_id,
+// each line's invoice lines in account.move.line's order (date desc,
+// move_name desc, id), so a credit note comes before the invoice it
+// reverses (transcripts-2 311).
 func (t *tx) orderInvoices(order int64) []int64 {
-	lines := t.orderLines(order)
 	out := []int64{}
-	for _, aml := range t.allIDs("account.move.line") {
-		r := t.rec("account.move.line", aml)
-		for _, sl := range idsOf(r["sale_line_ids"]) {
-			if slices.Contains(lines, sl) {
-				mv := idOf(r["move_id"])
-				mt := str(t.rec("account.move", mv)["move_type"])
-				if (mt == "out_invoice" || mt == "out_refund") && !slices.Contains(out, mv) {
-					out = append(out, mv)
-				}
+	amlModel := t.model("account.move.line")
+	for _, line := range t.orderLines(order) {
+		var amls []int64
+		for _, aml := range t.allIDs("account.move.line") {
+			if slices.Contains(idsOf(t.rec("account.move.line", aml)["sale_line_ids"]), line) {
+				amls = append(amls, aml)
+			}
+		}
+		for _, aml := range t.sortIDs(amlModel, amls, amlModel.order) {
+			mv := idOf(t.rec("account.move.line", aml)["move_id"])
+			mt := str(t.rec("account.move", mv)["move_type"])
+			if (mt == "out_invoice" || mt == "out_refund") && !slices.Contains(out, mv) {
+				out = append(out, mv)
 			}
 		}
 	}
-	slices.Sort(out)
 	return out
 }
 
@@ -444,16 +491,27 @@ func (t *tx) orderInvoiceStatus(order int64) string {
 		return "no"
 	}
 	var statuses []string
+	alone := false // a line to invoice that is meaningful to invoice alone
 	for _, l := range t.orderLines(order) {
-		if str(t.rec("sale.order.line", l)["display_type"]) != "" {
+		lr := t.rec("sale.order.line", l)
+		if str(lr["display_type"]) != "" || boolOf(lr["is_downpayment"]) {
 			continue
 		}
-		statuses = append(statuses, t.lineInvoiceStatus(l))
+		s := t.lineInvoiceStatus(l)
+		statuses = append(statuses, s)
+		if s == "to invoice" && !boolOf(lr["is_delivery"]) {
+			alone = true
+		}
 	}
 	if len(statuses) == 0 {
 		return "no"
 	}
 	if slices.Contains(statuses, "to invoice") {
+		// Only delivery lines to invoice while others wait: nothing
+		// meaningful to invoice yet (_can_be_invoiced_alone).
+		if slices.Contains(statuses, "no") && !alone {
+			return "no"
+		}
 		return "to invoice"
 	}
 	all := func(ok func(string) bool) bool {
@@ -498,7 +556,7 @@ func saleOrderLineModel() *model {
 	b.float("price_reduce_taxexcl", "Price Reduce Tax excl", storedCompute)
 	b.float("price_reduce_taxinc", "Price Reduce Tax incl", storedCompute)
 	b.float("customer_lead", "Lead Time")
-	b.selection("qty_delivered_method", "Method to update delivered qty", sel("manual", "Manual", "analytic", "Analytic From Expenses"))
+	b.selection("qty_delivered_method", "Method to update delivered qty", sel("manual", "Manual", "analytic", "Analytic From Expenses", "stock_move", "Stock Moves"))
 	b.float("qty_delivered", "Delivery Quantity")
 	b.float("qty_invoiced", "Invoiced Quantity", computed(func(t *tx, id int64) (any, error) {
 		return t.lineQtyInvoiced(id), nil
@@ -519,6 +577,7 @@ func saleOrderLineModel() *model {
 		return t.lineInvoiceStatus(id), nil
 	}))
 	b.boolean("is_delivery", "Is a Delivery")
+	b.one2many("move_ids", "Stock Moves", "stock.move", "sale_line_id")
 	b.m.displayName = func(t *tx, id int64) string {
 		r := t.rec("sale.order.line", id)
 		order := t.rec("sale.order", idOf(r["order_id"]))
@@ -560,7 +619,11 @@ func saleOrderLineModel() *model {
 			vals.Set("sequence", int64(10))
 		}
 		if !vals.Has("qty_delivered_method") {
-			vals.Set("qty_delivered_method", "manual")
+			method := "manual"
+			if product != 0 && str(t.get("product.product", product, "type")) == "consu" && t.stockInstalled() {
+				method = "stock_move" // sale_stock
+			}
+			vals.Set("qty_delivered_method", method)
 		}
 		return nil
 	}
@@ -944,6 +1007,15 @@ func saleOrderCancelModel() *model {
 	b.many2one("template_id", "Mail Template", "mail.template")
 	b.char("subject", "Subject")
 	b.html("body", "Contents")
+	b.many2many("recipient_ids", "Recipients", "res.partner")
+	b.boolean("display_invoice_alert", "Invoice Alert", computed(func(t *tx, id int64) (any, error) {
+		for _, inv := range t.orderInvoices(idOf(t.rec("sale.order.cancel", id)["order_id"])) {
+			if str(t.rec("account.move", inv)["state"]) == "draft" {
+				return true, nil
+			}
+		}
+		return false, nil
+	}))
 	b.m.defaults = func(t *tx, vals *wire.Struct) error {
 		if !vals.Has("order_id") {
 			if o, ok := t.ctx.Value("default_order_id").(int64); ok {
@@ -953,6 +1025,9 @@ func saleOrderCancelModel() *model {
 		if o := intOf(vals.Value("order_id")); o != 0 && !vals.Has("subject") {
 			company := str(t.get("res.company", idOf(t.rec("sale.order", o)["company_id"]), "name"))
 			vals.Set("subject", company+" Sales Order Cancelled (Ref "+str(t.rec("sale.order", o)["name"])+")")
+		}
+		if o := intOf(vals.Value("order_id")); o != 0 && !vals.Has("recipient_ids") {
+			vals.Set("recipient_ids", []any{[]any{int64(6), int64(0), []any{t.rec("sale.order", o)["partner_id"]}}})
 		}
 		return nil
 	}

@@ -208,5 +208,5 @@ func TestFailedCreateUsesSequenceButNoID(t *testing.T) {
 	_, f = c.exec("account.move.reversal", "create", []any{wire.NewStruct("reason", "x")})
 	require.Equal(t, "The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n"+
 		"- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n"+
-		"Model: Account move reversal (account.move.reversal)\nField: Journal (journal_id)\n", f.String)
+		"Model: Account Move Reversal (account.move.reversal)\nField: Journal (journal_id)\n", f.String, "as transcripts-2 318 recorded")
 }

@@ -67,6 +67,9 @@ type field struct {
 	manual bool
 	// seeded marks a field known only from a seed's fields_get.
 	seeded bool
+	// storeShown, when set, is the store attribute fields_get reports
+	// (the seed's), for fields the fake computes but Odoo stores.
+	storeShown *bool
 }
 
 func (f *field) clone() *field {

@@ -195,6 +195,10 @@ func mergeSeedFields(reg *registry, modelName, description, path string) error {
 		}
 		if f := m.field(n); f != nil {
 			f.label, f.required, f.readonly = sf.String, sf.Required, sf.Readonly
+			if sf.Store != nil && *sf.Store != f.store {
+				stored := *sf.Store
+				f.storeShown = &stored
+			}
 			if len(sel) > 0 {
 				f.selection = sel
 			}

@@ -1,9 +1,11 @@
 // Package provision prepares an Odoo 18 database for the Afterpay bridge over
 // XML-RPC alone (no module to install): the Afterpay payment provider and
-// method, a bank journal for Afterpay's money, the custom fields the bridge
-// writes, form-view extensions that show them on orders and invoices, and
-// the automation rules whose webhooks tell the bridge about confirmed orders
-// and posted credit notes.
+// method, a bank journal for Afterpay's money, the "Afterpay" payment term
+// that marks Afterpay orders, the custom fields the bridge writes and the
+// capture mode Odoo users may choose per order, form-view extensions that
+// show them on orders and invoices, and the automation rules whose webhooks
+// tell the bridge about Afterpay orders confirmed, delivered, cancelled and
+// invoiced, and about posted credit notes.
 //
 // Run is idempotent: every record is found by name, code, external id or
 // model and field before anything is created, existing records are compared
@@ -29,14 +31,35 @@ const (
 	DefaultJournalCode = "AFTP"
 )
 
-// Webhook paths the bridge serves, relative to Options.APIBaseURL.
+// Webhook paths the bridge serves, relative to Options.APIBaseURL, and the
+// names of the automation rules that post to them.
 const (
-	OrderConfirmedPath    = "/odoo/webhook/order-confirmed"
-	CreditNotePostedPath  = "/odoo/webhook/credit-note-posted"
-	OrderConfirmedRule    = "Afterpay: order confirmed"
-	CreditNotePostedRule  = "Afterpay: credit note posted"
-	orderConfirmedFilter  = "[('state', '=', 'sale')]"
-	creditNoteFilter      = "[('state', '=', 'posted'), ('move_type', '=', 'out_refund')]"
+	OrderConfirmedPath   = "/odoo/webhook/order-confirmed"
+	CreditNotePostedPath = "/odoo/webhook/credit-note-posted"
+	DeliveryDonePath     = "/odoo/webhook/delivery-done"
+	OrderCancelledPath   = "/odoo/webhook/order-cancelled"
+	InvoicePostedPath    = "/odoo/webhook/invoice-posted"
+
+	OrderConfirmedRule   = "Afterpay: order confirmed"
+	CreditNotePostedRule = "Afterpay: credit note posted"
+	DeliveryDoneRule     = "Afterpay: delivery done"
+	OrderCancelledRule   = "Afterpay: order cancelled"
+	InvoicePostedRule    = "Afterpay: invoice posted"
+)
+
+// The rules' filter domains. %d is the Afterpay payment term's id: only
+// Afterpay orders (their documents) are posted. Odoo evaluates these
+// related paths in filter_domain (checked on a real Odoo 18).
+const (
+	orderConfirmedFilter = "[('state', '=', 'sale'), ('payment_term_id', '=', %d)]"
+	creditNoteFilter     = "[('state', '=', 'posted'), ('move_type', '=', 'out_refund')]"
+	deliveryDoneFilter   = "[('state', '=', 'done'), ('picking_type_code', '=', 'outgoing'), ('sale_id.payment_term_id', '=', %d)]"
+	orderCancelledFilter = "[('state', '=', 'cancel'), ('payment_term_id', '=', %d)]"
+	// Through the invoice lines' order lines rather than the invoice's own
+	// payment term, which an accountant may change: an invoice of an
+	// Afterpay order, and only such an invoice, is posted.
+	invoicePostedFilter = "[('state', '=', 'posted'), ('move_type', '=', 'out_invoice'), ('line_ids.sale_line_ids.order_id.payment_term_id', '=', %d)]"
+
 	webhookActionName     = "Notify the Afterpay bridge"
 	webhookTokenParameter = "token"
 )
@@ -64,6 +87,9 @@ const (
 	Created   Action = "created"
 	Updated   Action = "updated"
 	Unchanged Action = "unchanged"
+	// Skipped is a record that cannot exist in this Odoo, e.g. the
+	// delivery rule without the stock module (sale_stock).
+	Skipped Action = "skipped"
 )
 
 // Step is one record Run ensured.
@@ -101,8 +127,12 @@ func (r *Report) Changed() bool { return r.Count(Created)+r.Count(Updated) > 0 }
 // String renders the report for a terminal.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Odoo provisioning: %d created, %d updated, %d unchanged\n",
+	fmt.Fprintf(&b, "Odoo provisioning: %d created, %d updated, %d unchanged",
 		r.Count(Created), r.Count(Updated), r.Count(Unchanged))
+	if n := r.Count(Skipped); n > 0 {
+		fmt.Fprintf(&b, ", %d skipped", n)
+	}
+	b.WriteByte('\n')
 	for _, s := range r.Steps {
 		line := fmt.Sprintf("  %-9s  %-46s  %-24s  %s", s.Action, s.What, fmt.Sprintf("%s #%d", s.Model, s.ID), s.Detail)
 		b.WriteString(strings.TrimRight(line, " "))
@@ -125,6 +155,7 @@ func Run(ctx context.Context, c *odoo.Client, opts Options) (*Report, error) {
 		p.paymentMethod,
 		p.provider,
 		p.journal,
+		p.paymentTerm,
 		p.customFields,
 		p.views,
 		p.automationRules,
@@ -145,6 +176,7 @@ type provisioner struct {
 	baseURL string
 
 	methodID int64
+	termID   int64
 }
 
 func newProvisioner(c *odoo.Client, opts Options) (*provisioner, error) {
@@ -358,18 +390,100 @@ func (p *provisioner) journal(ctx context.Context) error {
 	return nil
 }
 
+// paymentTerm ensures the Afterpay payment term, the marker of Afterpay
+// orders: sales staff choose Afterpay by setting it on the quotation (a
+// standard field, printed on quotations and invoices). It is due at once
+// (100 % at 0 days), since Afterpay pays the merchant; Odoo 18 models that
+// as one account.payment.term.line.
+func (p *provisioner) paymentTerm(ctx context.Context) error {
+	what := "payment term " + odoo.PaymentTermName
+	wantLine := map[string]any{"value": "percent", "value_amount": 100.0, "nb_days": 0, "delay_type": "days_after"}
+	id, err := p.searchFirst(ctx, "account.payment.term", eq("name", odoo.PaymentTermName))
+	if err != nil {
+		return fmt.Errorf("provision: %s: %w", what, err)
+	}
+	if id == 0 {
+		id, err = p.c.Create(ctx, "account.payment.term", map[string]any{
+			"name":     odoo.PaymentTermName,
+			"line_ids": []any{[]any{0, 0, wantLine}},
+		}, nil)
+		if err != nil {
+			return fmt.Errorf("provision: %s: create: %w", what, err)
+		}
+		p.termID = id
+		p.record(ctx, Step{What: what, Model: "account.payment.term", ID: id, Action: Created, Detail: "100 % due at once"})
+		return nil
+	}
+	p.termID = id
+	rec, err := p.readOne(ctx, "account.payment.term", id, "active", "line_ids", "early_discount")
+	if err != nil {
+		return fmt.Errorf("provision: %s: %w", what, err)
+	}
+	active, err1 := rec.Bool("active")
+	lineIDs, err2 := rec.IDs("line_ids")
+	discount, err3 := rec.Bool("early_discount")
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return fmt.Errorf("provision: %s: %w", what, err)
+	}
+	lines, err := p.c.Read(ctx, "account.payment.term.line", lineIDs, []string{"value", "value_amount", "nb_days", "delay_type"}, nil)
+	if err != nil {
+		return fmt.Errorf("provision: %s: %w", what, err)
+	}
+	immediate := len(lines) == 1
+	for _, l := range lines {
+		value, _ := l.String("value")
+		amount, _ := l.Decimal("value_amount")
+		days, _ := l.Int64("nb_days")
+		delay, _ := l.String("delay_type")
+		immediate = immediate && value == "percent" && (amount == "100.0" || amount == "100") && days == 0 && delay == "days_after"
+	}
+	vals := map[string]any{}
+	var changes []string
+	if !active {
+		vals["active"] = true
+		changes = append(changes, "unarchived")
+	}
+	if !immediate {
+		vals["line_ids"] = []any{[]any{5, 0, 0}, []any{0, 0, wantLine}}
+		changes = append(changes, "lines reset to 100 % due at once")
+	}
+	if discount {
+		vals["early_discount"] = false
+		changes = append(changes, "early payment discount removed")
+	}
+	step := Step{What: what, Model: "account.payment.term", ID: id, Action: Unchanged}
+	if len(vals) > 0 {
+		if err := p.c.Write(ctx, "account.payment.term", []int64{id}, vals, nil); err != nil {
+			return fmt.Errorf("provision: %s: repair: %w", what, err)
+		}
+		step.Action, step.Detail = Updated, strings.Join(changes, "; ")
+	}
+	p.record(ctx, step)
+	return nil
+}
+
 type customField struct {
 	model, name, ttype, label string
+	// selection are the options of a selection field, in order.
+	selection []option
 }
+
+type option struct{ value, label string }
 
 // The manual fields the bridge writes: the Afterpay order id on orders (and
 // on the invoices and credit notes made for them, for finance), the
 // payment's status and the instalment plan shown to the customer.
 var customFields = []customField{
-	{"sale.order", odoo.FieldAfterpayOrderID, "char", "Afterpay Order ID"},
-	{"sale.order", odoo.FieldAfterpayStatus, "char", "Afterpay Status"},
-	{"sale.order", odoo.FieldAfterpayInstalments, "text", "Afterpay Instalments"},
-	{"account.move", odoo.FieldAfterpayOrderID, "char", "Afterpay Order ID"},
+	{"sale.order", odoo.FieldAfterpayOrderID, "char", "Afterpay Order ID", nil},
+	{"sale.order", odoo.FieldAfterpayStatus, "char", "Afterpay Status", nil},
+	{"sale.order", odoo.FieldAfterpayInstalments, "text", "Afterpay Instalments", nil},
+	{"account.move", odoo.FieldAfterpayOrderID, "char", "Afterpay Order ID", nil},
+	// The capture mode Odoo users may choose per order; empty is the
+	// product's default.
+	{"sale.order", odoo.FieldAfterpayCapture, "selection", "Afterpay Capture", []option{
+		{odoo.CaptureImmediate, "When the customer approves"},
+		{odoo.CaptureDeferred, "On delivery"},
+	}},
 }
 
 func (p *provisioner) customFields(ctx context.Context) error {
@@ -392,7 +506,7 @@ func (p *provisioner) customField(ctx context.Context, f customField) error {
 		if err != nil {
 			return fmt.Errorf("provision: %s: %w", what, err)
 		}
-		id, err = p.c.Create(ctx, "ir.model.fields", map[string]any{
+		vals := map[string]any{
 			"model_id":          modelID,
 			"model":             f.model,
 			"name":              f.name,
@@ -401,7 +515,15 @@ func (p *provisioner) customField(ctx context.Context, f customField) error {
 			"state":             "manual",
 			// A duplicated order is a new sale, not the same Afterpay order.
 			"copied": false,
-		}, nil)
+		}
+		if len(f.selection) > 0 {
+			var options []any
+			for i, o := range f.selection {
+				options = append(options, []any{0, 0, map[string]any{"value": o.value, "name": o.label, "sequence": i + 1}})
+			}
+			vals["selection_ids"] = options
+		}
+		id, err = p.c.Create(ctx, "ir.model.fields", vals, nil)
 		if err != nil {
 			return fmt.Errorf("provision: %s: create: %w", what, err)
 		}
@@ -421,32 +543,80 @@ func (p *provisioner) customField(ctx context.Context, f customField) error {
 		return fmt.Errorf("provision: %s exists as %q, want %q: %w", what, ttype, f.ttype, odoo.ErrInvalidState)
 	}
 	step := Step{What: what, Model: "ir.model.fields", ID: id, Action: Unchanged}
+	vals := map[string]any{}
+	var changes []string
 	if label, _ := rec.String("field_description"); label != f.label {
-		if err := p.c.Write(ctx, "ir.model.fields", []int64{id}, map[string]any{"field_description": f.label}, nil); err != nil {
-			return fmt.Errorf("provision: %s: relabel: %w", what, err)
+		vals["field_description"] = f.label
+		changes = append(changes, fmt.Sprintf("label %q -> %q", label, f.label))
+	}
+	if len(f.selection) > 0 {
+		commands, err := p.selectionRepairs(ctx, id, f.selection)
+		if err != nil {
+			return fmt.Errorf("provision: %s: %w", what, err)
 		}
-		step.Action, step.Detail = Updated, fmt.Sprintf("label %q -> %q", label, f.label)
+		if len(commands) > 0 {
+			vals["selection_ids"] = commands
+			changes = append(changes, "options reset")
+		}
+	}
+	if len(vals) > 0 {
+		if err := p.c.Write(ctx, "ir.model.fields", []int64{id}, vals, nil); err != nil {
+			return fmt.Errorf("provision: %s: repair: %w", what, err)
+		}
+		step.Action, step.Detail = Updated, strings.Join(changes, "; ")
 	}
 	p.record(ctx, step)
 	return nil
 }
 
+// selectionRepairs returns the selection_ids commands that add missing
+// options and put back their labels. Options an admin added are kept: a
+// value removed from a selection would empty it on every record.
+func (p *provisioner) selectionRepairs(ctx context.Context, fieldID int64, want []option) ([]any, error) {
+	recs, err := p.c.SearchRead(ctx, "ir.model.fields.selection", []any{eq("field_id", fieldID)}, []string{"value", "name"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]odoo.Record{}
+	for _, r := range recs {
+		v, _ := r.String("value")
+		have[v] = r
+	}
+	var commands []any
+	for i, o := range want {
+		r, ok := have[o.value]
+		if !ok {
+			commands = append(commands, []any{0, 0, map[string]any{"value": o.value, "name": o.label, "sequence": i + 1}})
+			continue
+		}
+		if label, _ := r.String("name"); label != o.label {
+			commands = append(commands, []any{1, r.ID(), map[string]any{"name": o.label}})
+		}
+	}
+	return commands, nil
+}
+
 type ruleSpec struct {
-	name      string
-	model     string
-	stateTo   string   // the state value that triggers the rule
-	path      string   // webhook path under APIBaseURL
-	fields    []string // record fields sent in the webhook body
-	filter    string   // filter_domain, written explicitly (see updateRule)
+	name    string
+	model   string
+	stateTo string   // the state value that triggers the rule
+	path    string   // webhook path under APIBaseURL
+	fields  []string // record fields sent in the webhook body
+	// filter is the filter_domain, written explicitly (see updateRule); a
+	// %d in it is the Afterpay payment term's id.
+	filter    string
 	actionFor string
+	// optional rules are skipped when their model does not exist (the
+	// stock module is not installed).
+	optional bool
 }
 
 var ruleSpecs = []ruleSpec{
 	{
 		name: OrderConfirmedRule, model: "sale.order", stateTo: "sale", path: OrderConfirmedPath,
 		fields: []string{"name", "state", "amount_total", "currency_id", "partner_id", "client_order_ref"},
-		// What Odoo computes for the trigger, spelled out so that a filter
-		// edited in the UI is noticed and put back.
+		// Spelled out so that a filter edited in the UI is noticed and put
+		// back; an order without the Afterpay payment term sends nothing.
 		filter:    orderConfirmedFilter,
 		actionFor: "order confirmed",
 	},
@@ -456,10 +626,32 @@ var ruleSpecs = []ruleSpec{
 		filter:    creditNoteFilter,
 		actionFor: "credit note posted",
 	},
+	{
+		name: DeliveryDoneRule, model: "stock.picking", stateTo: "done", path: DeliveryDonePath,
+		fields:    []string{"name", "state", "sale_id", "origin", "picking_type_code", "backorder_id"},
+		filter:    deliveryDoneFilter,
+		actionFor: "delivery done",
+		optional:  true,
+	},
+	{
+		name: OrderCancelledRule, model: "sale.order", stateTo: "cancel", path: OrderCancelledPath,
+		fields:    []string{"name", "state"},
+		filter:    orderCancelledFilter,
+		actionFor: "order cancelled",
+	},
+	{
+		name: InvoicePostedRule, model: "account.move", stateTo: "posted", path: InvoicePostedPath,
+		fields:    []string{"name", "state", "move_type", "invoice_origin", "amount_total"},
+		filter:    invoicePostedFilter,
+		actionFor: "invoice posted",
+	},
 }
 
 func (p *provisioner) automationRules(ctx context.Context) error {
 	for _, spec := range ruleSpecs {
+		if strings.Contains(spec.filter, "%d") {
+			spec.filter = fmt.Sprintf(spec.filter, p.termID)
+		}
 		if err := p.automationRule(ctx, spec); err != nil {
 			return err
 		}
@@ -534,6 +726,11 @@ func (p *provisioner) resolveRuleTargets(ctx context.Context, spec ruleSpec) (ru
 func (p *provisioner) automationRule(ctx context.Context, spec ruleSpec) error {
 	what := fmt.Sprintf("automation rule %q", spec.name)
 	t, err := p.resolveRuleTargets(ctx, spec)
+	if spec.optional && errors.Is(err, odoo.ErrNotFound) && t.modelID == 0 {
+		p.record(ctx, Step{What: what, Model: "base.automation", Action: Skipped,
+			Detail: spec.model + " does not exist (is sale_stock installed?): no webhook for " + spec.actionFor})
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("provision: %s: %w", what, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -183,16 +184,41 @@ func TestRunProvisionsAFreshOdoo(t *testing.T) {
 		"Afterpay payment method":                        provision.Unchanged,
 		"Afterpay payment provider":                      provision.Created,
 		"bank journal Afterpay (AFTP)":                   provision.Created,
+		"payment term Afterpay":                          provision.Created,
 		"custom field sale.order.x_afterpay_order_id":    provision.Created,
 		"custom field sale.order.x_afterpay_status":      provision.Created,
 		"custom field sale.order.x_afterpay_instalments": provision.Created,
 		"custom field account.move.x_afterpay_order_id":  provision.Created,
+		"custom field sale.order.x_afterpay_capture":     provision.Created,
 		"form view sale.order (Afterpay page)":           provision.Created,
 		"form view account.move (Afterpay order)":        provision.Created,
 		`automation rule "Afterpay: order confirmed"`:    provision.Created,
 		`automation rule "Afterpay: credit note posted"`: provision.Created,
+		// The reference seed's Odoo has no sale_stock.
+		`automation rule "Afterpay: delivery done"`:   provision.Skipped,
+		`automation rule "Afterpay: order cancelled"`: provision.Created,
+		`automation rule "Afterpay: invoice posted"`:  provision.Created,
 	}, actions(report))
 	require.Contains(t, report.Steps[0].Detail, "stays archived")
+
+	// The marker: an immediate payment term named Afterpay.
+	term, err := c.FindAfterpayPaymentTerm(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "Afterpay", f.record(t, "account.payment.term", term)["name"])
+	lines := f.records(t, "account.payment.term.line", []any{"payment_id", "=", term})
+	require.Len(t, lines, 1)
+	require.Equal(t, "percent", lines[0]["value"])
+	require.Equal(t, 100.0, lines[0]["value_amount"])
+	require.Equal(t, int64(0), lines[0]["nb_days"])
+	require.Equal(t, "days_after", lines[0]["delay_type"])
+	capture := f.one(t, "ir.model.fields", []any{"model", "=", "sale.order"}, []any{"name", "=", odoo.FieldAfterpayCapture})
+	require.Equal(t, "selection", capture["ttype"])
+	require.Equal(t, "Afterpay Capture", capture["field_description"])
+	var options []string
+	for _, o := range f.records(t, "ir.model.fields.selection", []any{"field_id", "=", capture["id"]}) {
+		options = append(options, o["value"].(string)+"="+o["name"].(string))
+	}
+	require.Equal(t, []string{"immediate=When the customer approves", "deferred=On delivery"}, options)
 
 	// Odoo's own afterpay method stays archived (Odoo refuses to activate
 	// it while its providers are disabled) and is linked to the provider.
@@ -236,7 +262,7 @@ func TestRunProvisionsAFreshOdoo(t *testing.T) {
 	require.Equal(t, "on_state_set", order["trigger"])
 	require.Equal(t, []int64{saleOrderStateField}, order["trigger_field_ids"])
 	require.Equal(t, saleStateSale, order["trg_selection_field_id"])
-	require.Equal(t, "[('state', '=', 'sale')]", order["filter_domain"])
+	require.Equal(t, fmt.Sprintf("[('state', '=', 'sale'), ('payment_term_id', '=', %d)]", term), order["filter_domain"])
 	require.Equal(t, true, order["active"])
 	require.Equal(t, firstServerActionID, orderAction["id"])
 	require.Equal(t, "webhook", orderAction["state"])
@@ -252,9 +278,21 @@ func TestRunProvisionsAFreshOdoo(t *testing.T) {
 	require.Equal(t, "http://127.0.0.1:8080/odoo/webhook/credit-note-posted?token=tok%2Fen%2Bs3cret", creditAction["webhook_url"])
 	require.ElementsMatch(t, []int64{4446, 4449, 4450, 4511, 4523, 4538, 4447}, creditAction["webhook_field_ids"])
 
+	cancelled, cancelledAction := f.webhookAction(t, provision.OrderCancelledRule)
+	require.Equal(t, fmt.Sprintf("[('state', '=', 'cancel'), ('payment_term_id', '=', %d)]", term), cancelled["filter_domain"])
+	require.Equal(t, "http://127.0.0.1:8080/odoo/webhook/order-cancelled?token=tok%2Fen%2Bs3cret", cancelledAction["webhook_url"])
+	require.Len(t, cancelledAction["webhook_field_ids"], 2)
+	invoice, invoiceAction := f.webhookAction(t, provision.InvoicePostedRule)
+	require.Equal(t, fmt.Sprintf("[('state', '=', 'posted'), ('move_type', '=', 'out_invoice'), ('line_ids.sale_line_ids.order_id.payment_term_id', '=', %d)]", term),
+		invoice["filter_domain"])
+	require.Equal(t, "http://127.0.0.1:8080/odoo/webhook/invoice-posted?token=tok%2Fen%2Bs3cret", invoiceAction["webhook_url"])
+	require.Len(t, invoiceAction["webhook_field_ids"], 5)
+	require.Empty(t, f.records(t, "base.automation", []any{"name", "=", provision.DeliveryDoneRule}))
+
 	text := report.String()
 	t.Log("\n" + text)
-	require.True(t, strings.HasPrefix(text, "Odoo provisioning: 10 created, 0 updated, 1 unchanged\n"), text)
+	require.True(t, strings.HasPrefix(text, "Odoo provisioning: 14 created, 0 updated, 1 unchanged, 1 skipped\n"), text)
+	require.Contains(t, text, "stock.picking does not exist")
 	require.Contains(t, text, "token=***")
 	require.NotContains(t, text, "s3cret")
 	require.NotContains(t, logs.String(), "s3cret")
@@ -275,14 +313,16 @@ func TestRunTwiceChangesNothing(t *testing.T) {
 	report, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
 	require.False(t, report.Changed(), report.String())
-	require.Equal(t, 11, report.Count(provision.Unchanged))
+	require.Equal(t, 15, report.Count(provision.Unchanged))
+	require.Equal(t, 1, report.Count(provision.Skipped))
 	_, writesAfter := f.objectCalls()
 	require.Equal(t, writesBefore, writesAfter, "a second run writes nothing")
 	after, err := f.Snapshot()
 	require.NoError(t, err)
 	require.JSONEq(t, string(before), string(after), "the state is the same")
-	require.Len(t, f.records(t, "base.automation"), 2)
-	require.Len(t, f.records(t, "ir.actions.server", []any{"state", "=", "webhook"}), 2)
+	require.Len(t, f.records(t, "base.automation"), 4)
+	require.Len(t, f.records(t, "ir.actions.server", []any{"state", "=", "webhook"}), 4)
+	require.Len(t, f.records(t, "account.payment.term", []any{"name", "=", "Afterpay"}), 1)
 }
 
 func TestRunUpdatesTheWebhookURL(t *testing.T) {
@@ -297,9 +337,9 @@ func TestRunUpdatesTheWebhookURL(t *testing.T) {
 	opts.APIBaseURL = "https://bridge.example.com"
 	report, err := provision.Run(ctx, c, opts)
 	require.NoError(t, err)
-	require.Equal(t, 2, report.Count(provision.Updated), report.String())
+	require.Equal(t, 4, report.Count(provision.Updated), report.String())
 	for _, step := range report.Steps {
-		if step.Model == "base.automation" {
+		if step.Model == "base.automation" && step.Action != provision.Skipped {
 			require.Equal(t, provision.Updated, step.Action)
 			require.Contains(t, step.Detail, "webhook URL changed from http://127.0.0.1:8080/odoo/webhook/")
 			require.Contains(t, step.Detail, "to https://bridge.example.com/odoo/webhook/")
@@ -310,8 +350,8 @@ func TestRunUpdatesTheWebhookURL(t *testing.T) {
 	require.Equal(t, "https://bridge.example.com/odoo/webhook/order-confirmed?token=tok%2Fen%2Bs3cret", action["webhook_url"])
 	_, action = f.webhookAction(t, provision.CreditNotePostedRule)
 	require.Equal(t, "https://bridge.example.com/odoo/webhook/credit-note-posted?token=tok%2Fen%2Bs3cret", action["webhook_url"])
-	require.Len(t, f.records(t, "base.automation"), 2)
-	require.Len(t, f.records(t, "ir.actions.server", []any{"state", "=", "webhook"}), 2)
+	require.Len(t, f.records(t, "base.automation"), 4)
+	require.Len(t, f.records(t, "ir.actions.server", []any{"state", "=", "webhook"}), 4)
 }
 
 func TestRunRepairsDrift(t *testing.T) {
@@ -433,7 +473,9 @@ func TestRunRepairsTheOrderRuleTriggerAndFilter(t *testing.T) {
 			require.Equal(t, "on_state_set", order["trigger"])
 			require.Equal(t, []int64{saleOrderStateField}, order["trigger_field_ids"])
 			require.Equal(t, saleStateSale, order["trg_selection_field_id"])
-			require.Equal(t, "[('state', '=', 'sale')]", order["filter_domain"])
+			term, err := c.FindAfterpayPaymentTerm(ctx)
+			require.NoError(t, err)
+			require.Equal(t, fmt.Sprintf("[('state', '=', 'sale'), ('payment_term_id', '=', %d)]", term), order["filter_domain"])
 
 			report, err = provision.Run(ctx, c, options(&logBuffer{}))
 			require.NoError(t, err)
@@ -518,11 +560,80 @@ func TestRunOnTheDemoSeed(t *testing.T) {
 	ctx := context.Background()
 	first, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
-	require.Equal(t, 10, first.Count(provision.Created), first.String())
+	require.Equal(t, 15, first.Count(provision.Created), first.String())
 	require.Equal(t, 0, first.Count(provision.Updated), first.String())
+	require.Equal(t, 1, first.Count(provision.Unchanged), first.String())
+	require.Equal(t, 0, first.Count(provision.Skipped), first.String(), "the demo has stock")
+	require.True(t, strings.HasPrefix(first.String(), "Odoo provisioning: 15 created, 0 updated, 1 unchanged\n"), first.String())
 	second, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
 	require.False(t, second.Changed(), second.String())
+	require.Equal(t, 16, second.Count(provision.Unchanged), second.String())
+
+	term, err := c.FindAfterpayPaymentTerm(ctx)
+	require.NoError(t, err)
+	recs, err := c.SearchRead(ctx, "base.automation", []any{[]any{"name", "=", provision.DeliveryDoneRule}}, []string{"filter_domain", "action_server_ids"}, nil)
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	require.Equal(t, fmt.Sprintf("[('state', '=', 'done'), ('picking_type_code', '=', 'outgoing'), ('sale_id.payment_term_id', '=', %d)]", term),
+		recs[0]["filter_domain"])
+	actionIDs, err := recs[0].IDs("action_server_ids")
+	require.NoError(t, err)
+	require.Len(t, actionIDs, 1)
+	action, err := c.Read(ctx, "ir.actions.server", actionIDs, []string{"webhook_url", "webhook_field_ids"}, nil)
+	require.NoError(t, err)
+	require.Equal(t, "http://127.0.0.1:8080/odoo/webhook/delivery-done?token=tok%2Fen%2Bs3cret", action[0]["webhook_url"])
+	fields, err := action[0].IDs("webhook_field_ids")
+	require.NoError(t, err)
+	named, err := c.Read(ctx, "ir.model.fields", fields, []string{"name"}, nil)
+	require.NoError(t, err)
+	var names []string
+	for _, f := range named {
+		names = append(names, f["name"].(string))
+	}
+	require.ElementsMatch(t, []string{"name", "state", "sale_id", "origin", "picking_type_code", "backorder_id"}, names)
+}
+
+// An admin who edits the Afterpay payment term (archives it, makes it due
+// in 30 days, adds an early payment discount) or the capture field's
+// options gets them put back; options an admin added stay.
+func TestRunRepairsThePaymentTermAndTheCaptureField(t *testing.T) {
+	t.Parallel()
+	f := startFakeOdoo(t)
+	c := f.client(t)
+	ctx := context.Background()
+	_, err := provision.Run(ctx, c, options(&logBuffer{}))
+	require.NoError(t, err)
+	term, err := c.FindAfterpayPaymentTerm(ctx)
+	require.NoError(t, err)
+	line := f.one(t, "account.payment.term.line", []any{"payment_id", "=", term})["id"].(int64)
+	require.NoError(t, c.Write(ctx, "account.payment.term", []int64{term}, map[string]any{"active": false, "early_discount": true,
+		"line_ids": []any{[]any{1, line, map[string]any{"nb_days": 30}}}}, nil))
+	capture := f.one(t, "ir.model.fields", []any{"name", "=", odoo.FieldAfterpayCapture})["id"].(int64)
+	deferred := f.one(t, "ir.model.fields.selection", []any{"field_id", "=", capture}, []any{"value", "=", "deferred"})["id"].(int64)
+	require.NoError(t, c.Write(ctx, "ir.model.fields", []int64{capture}, map[string]any{"selection_ids": []any{
+		[]any{1, deferred, map[string]any{"name": "Later"}},
+		[]any{0, 0, map[string]any{"value": "manual", "name": "By hand", "sequence": 9}},
+	}}, nil))
+
+	report, err := provision.Run(ctx, c, options(&logBuffer{}))
+	require.NoError(t, err)
+	got := actions(report)
+	require.Equal(t, provision.Updated, got["payment term Afterpay"], report.String())
+	require.Equal(t, provision.Updated, got["custom field sale.order.x_afterpay_capture"], report.String())
+	require.Equal(t, provision.Unchanged, got[`automation rule "Afterpay: order confirmed"`], "the term keeps its id")
+	tr := f.record(t, "account.payment.term", term)
+	require.Equal(t, true, tr["active"])
+	require.Equal(t, false, tr["early_discount"])
+	lines := f.records(t, "account.payment.term.line", []any{"payment_id", "=", term})
+	require.Len(t, lines, 1)
+	require.Equal(t, int64(0), lines[0]["nb_days"])
+	require.Equal(t, "On delivery", f.record(t, "ir.model.fields.selection", deferred)["name"])
+	require.Len(t, f.records(t, "ir.model.fields.selection", []any{"field_id", "=", capture}), 3, "the admin's option stays")
+
+	report, err = provision.Run(ctx, c, options(&logBuffer{}))
+	require.NoError(t, err)
+	require.False(t, report.Changed(), report.String())
 }
 
 func TestRunValidatesOptions(t *testing.T) {

@@ -38,6 +38,7 @@ var viewSpecs = []viewSpec{
     <xpath expr="//page[@name='other_information']" position="after">
         <page string="Afterpay" name="afterpay">
             <group name="afterpay">
+                <field name="x_afterpay_capture" readonly="state not in ('draft', 'sent')"/>
                 <field name="x_afterpay_order_id" readonly="1"/>
                 <field name="x_afterpay_status" readonly="1"/>
                 <field name="x_afterpay_instalments" readonly="1"/>
