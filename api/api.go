@@ -57,6 +57,9 @@ type Options struct {
 	ShopName, ShopReturnURL string
 	// ConfirmationTimeout bounds each workflow's wait for its order.
 	ConfirmationTimeout time.Duration
+	// CaptureMode is the payments' default (workflows.CaptureImmediate or
+	// CaptureDeferred); an order may choose its own.
+	CaptureMode string
 	// TemporalUIURL and Namespace build Web UI links in the logs.
 	TemporalUIURL, Namespace string
 	// Orders, if set, is asked whether a webhook's order exists in Odoo
@@ -231,6 +234,7 @@ func (s *server) paymentInput(orderName string, orderID int64) workflows.Payment
 	return workflows.PaymentInput{
 		Database: s.opts.Database, OrderName: orderName, OrderID: orderID,
 		ReturnURL: s.opts.PublicURL + "/afterpay/return", ConfirmationTimeout: s.opts.ConfirmationTimeout,
+		CaptureMode: s.opts.CaptureMode,
 	}
 }
 

@@ -88,6 +88,9 @@ type API struct {
 // Payment holds the business settings of the payment workflow.
 type Payment struct {
 	OrderConfirmationTimeout time.Duration // ORDER_CONFIRMATION_TIMEOUT
+	// CaptureMode is PAYMENT_CAPTURE_MODE: immediate (when the customer
+	// approves) or deferred (authorised then, captured as delivered).
+	CaptureMode string
 }
 
 // Log configures the process logger.
@@ -230,6 +233,7 @@ func Variables() []Variable {
 		{"API_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; empty: the TCP peer is the client"},
 		{"API_RATE_LIMIT", "20", "requests per second one client address may make to the API (bursts of three times as many)"},
 		{"ORDER_CONFIRMATION_TIMEOUT", "5m", "how long a workflow waits for its order to read as confirmed in Odoo"},
+		{"PAYMENT_CAPTURE_MODE", "immediate", "immediate (capture when the customer approves) or deferred (authorise then, capture each delivery); an order can choose its own on its Afterpay tab"},
 		{"LOG_FORMAT", "text", "text (coloured, for people) or json"},
 		{"LOG_LEVEL", "info", "debug, info, warn or error"},
 		{"ENV_FILE", "", "optional KEY=VALUE file read for anything the environment leaves unset"},
@@ -279,7 +283,7 @@ func Load(lookup Lookup) (Config, error) {
 			ShopName: get("SHOP_NAME"), ShopReturnURL: get("SHOP_RETURN_URL"),
 			TrustedProxies: list(get("API_TRUSTED_PROXIES")),
 		},
-		Payment: Payment{OrderConfirmationTimeout: dur("ORDER_CONFIRMATION_TIMEOUT")},
+		Payment: Payment{OrderConfirmationTimeout: dur("ORDER_CONFIRMATION_TIMEOUT"), CaptureMode: get("PAYMENT_CAPTURE_MODE")},
 	}
 	for _, k := range list(get("STOREFRONT_API_KEYS")) {
 		c.API.StorefrontAPIKeys = append(c.API.StorefrontAPIKeys, Secret(k))
@@ -327,6 +331,11 @@ func (c Config) validate() []error {
 	need("ODOO_PASSWORD", c.Odoo.Password.Reveal())
 	need("AFTERPAY_MERCHANT_ID", c.Afterpay.MerchantID)
 	need("AFTERPAY_SECRET_KEY", c.Afterpay.SecretKey.Reveal())
+	switch c.Payment.CaptureMode {
+	case "immediate", "deferred":
+	default:
+		errs = append(errs, fmt.Errorf("PAYMENT_CAPTURE_MODE=%q must be immediate or deferred", c.Payment.CaptureMode))
+	}
 	switch c.Afterpay.Environment {
 	case "sandbox", "production":
 	default:

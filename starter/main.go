@@ -133,6 +133,7 @@ func paymentInput(cfg config.Config, order string, id int64) workflows.PaymentIn
 	return workflows.PaymentInput{
 		Database: cfg.Odoo.Database, OrderName: order, OrderID: id,
 		ReturnURL: cfg.API.PublicURL + "/afterpay/return", ConfirmationTimeout: cfg.Payment.OrderConfirmationTimeout,
+		CaptureMode: cfg.Payment.CaptureMode,
 	}
 }
 
