@@ -30,7 +30,16 @@ type fakeOdoo struct {
 	reconciled   [][2]int64
 	residual     money.Money
 	moves        map[int64]*odoo.Move
+	posted       []int64
+	invoiced     int
 }
+
+func (f *fakeOdoo) CreateInvoices(context.Context, int64) ([]int64, error) {
+	f.invoiced++
+	return nil, nil
+}
+
+func (f *fakeOdoo) PostedInvoices(context.Context, int64) ([]int64, error) { return f.posted, nil }
 
 func (f *fakeOdoo) RegisterCustomerPayment(_ context.Context, spec odoo.CustomerPaymentSpec) (int64, error) {
 	f.booked = spec
@@ -279,4 +288,23 @@ func TestDeletedTransactionIsNotAMissingOrder(t *testing.T) {
 	require.True(t, IsErrorType(err, ErrTypeTransactionMissing), "got %v", err)
 	require.False(t, IsErrorType(err, ErrTypeOrderNotFound))
 	require.Equal(t, "the order's payment.transaction 5 was deleted in Odoo", OdooMessage(err))
+}
+
+func TestReadBooksInvoicesNamesTheAfterpayOrderAndReadsWhatIsOpen(t *testing.T) {
+	od := &fakeOdoo{residual: money.MustNew(0, "USD"), posted: []int64{5, 6}, moves: map[int64]*odoo.Move{
+		5: {ID: 5, Name: "INV/1", AmountTotal: money.MustNew(6000, "USD"), AmountResidual: money.MustNew(0, "USD")},
+		6: {ID: 6, Name: "INV/2", AmountTotal: money.MustNew(3000, "USD"), AmountResidual: money.MustNew(3000, "USD")},
+	}}
+	a := &Activities{Odoo: od}
+	val, err := run(t, a, a.ReadBooks, BooksInput{OrderID: 42, Invoice: true, AfterpayOrderID: "3001", PaymentIDs: []int64{77}})
+	require.NoError(t, err)
+	var got Books
+	require.NoError(t, val.(interface{ Get(any) error }).Get(&got))
+	require.Equal(t, 1, od.invoiced, "invoiced what Odoo can invoice")
+	require.Equal(t, []Invoice{
+		{ID: 5, Name: "INV/1", Total: money.MustNew(6000, "USD"), Residual: money.MustNew(0, "USD")},
+		{ID: 6, Name: "INV/2", Total: money.MustNew(3000, "USD"), Residual: money.MustNew(3000, "USD")},
+	}, got.Invoices)
+	require.Equal(t, map[int64]money.Money{77: money.MustNew(0, "USD")}, got.PaymentsOpen)
+	require.Equal(t, map[int64]string{5: "3001", 6: "3001"}, od.moveAfterpay, "every invoice names the Afterpay order")
 }

@@ -18,31 +18,65 @@ type Invoice struct {
 	Residual money.Money `json:"residual"`
 }
 
-// CreateInvoices invoices (and posts) whatever of the order Odoo can
-// invoice now, by Odoo's own rules (invoicing policies, deliveries,
-// taxes, discounts, delivery lines), and returns the order's posted
-// customer invoices. Invoicing nothing is no error. A retry creates
-// nothing twice.
-func (a *Activities) CreateInvoices(ctx context.Context, orderID int64) ([]Invoice, error) {
-	if _, err := a.Odoo.CreateInvoices(ctx, orderID); err != nil {
-		return nil, odooFailure("invoice the order", err)
-	}
-	return a.OrderInvoices(ctx, orderID)
+// BooksInput asks where the order stands in Odoo's books.
+type BooksInput struct {
+	OrderID int64 `json:"orderId"`
+	// Invoice first invoices (and posts) whatever of the order Odoo can
+	// invoice now, by Odoo's own rules (invoicing policies, deliveries,
+	// taxes, discounts, delivery lines).
+	Invoice bool `json:"invoice,omitempty"`
+	// AfterpayOrderID is written on the order's invoices, for finance.
+	AfterpayOrderID string `json:"afterpayOrderId,omitempty"`
+	// PaymentIDs are the customer payments booked for the order, whose
+	// unreconciled amounts are returned.
+	PaymentIDs []int64 `json:"paymentIds,omitempty"`
 }
 
-// OrderInvoices returns the order's posted customer invoices, in id order.
-func (a *Activities) OrderInvoices(ctx context.Context, orderID int64) ([]Invoice, error) {
-	ids, err := a.Odoo.PostedInvoices(ctx, orderID)
+// Books is where the order stands in Odoo's books.
+type Books struct {
+	// Invoices are the order's posted customer invoices, in id order.
+	Invoices []Invoice `json:"invoices"`
+	// PaymentsOpen is what of each booked payment is not reconciled yet
+	// (Odoo may reconcile on its own: posting an invoice of an order whose
+	// transaction has a payment assigns that payment).
+	PaymentsOpen map[int64]money.Money `json:"paymentsOpen,omitempty"`
+}
+
+// ReadBooks invoices what can be (with in.Invoice), names the Afterpay
+// order on the invoices, and reads the invoices and the booked payments.
+// Invoicing nothing is no error, and a retry creates nothing twice.
+func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, error) {
+	if in.Invoice {
+		if _, err := a.Odoo.CreateInvoices(ctx, in.OrderID); err != nil {
+			return nil, odooFailure("invoice the order", err)
+		}
+	}
+	ids, err := a.Odoo.PostedInvoices(ctx, in.OrderID)
 	if err != nil {
 		return nil, odooFailure("read the order's invoices", err)
 	}
-	out := make([]Invoice, 0, len(ids))
+	if in.AfterpayOrderID != "" && len(ids) > 0 {
+		if err := a.Odoo.SetMovesAfterpayOrderID(ctx, ids, in.AfterpayOrderID); err != nil {
+			return nil, odooFailure("write the Afterpay order on the invoices", err)
+		}
+	}
+	out := &Books{Invoices: make([]Invoice, 0, len(ids))}
 	for _, id := range ids {
 		m, err := a.Odoo.ReadMove(ctx, id)
 		if err != nil {
 			return nil, odooFailure("read invoice", err)
 		}
-		out = append(out, Invoice{ID: id, Name: m.Name, Total: m.AmountTotal, Residual: m.AmountResidual})
+		out.Invoices = append(out.Invoices, Invoice{ID: id, Name: m.Name, Total: m.AmountTotal, Residual: m.AmountResidual})
+	}
+	for _, id := range in.PaymentIDs {
+		open, err := a.Odoo.PaymentResidual(ctx, id)
+		if err != nil {
+			return nil, odooFailure("read the booked payment", err)
+		}
+		if out.PaymentsOpen == nil {
+			out.PaymentsOpen = map[int64]money.Money{}
+		}
+		out.PaymentsOpen[id] = open
 	}
 	return out, nil
 }

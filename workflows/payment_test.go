@@ -156,7 +156,7 @@ func (h *harness) expectBooking() {
 func (h *harness) expectAccounting() {
 	h.expectClose()
 	h.expectBooking()
-	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{invoice5}, nil).Once()
+	h.env.OnActivity(act.ReadBooks, mock.Anything, mock.Anything).Return(&activities.Books{Invoices: []activities.Invoice{invoice5}}, nil).Once()
 	h.env.OnActivity(act.ReconcileInvoice, mock.Anything, activities.ReconcileInput{PaymentID: 77, InvoiceID: 5, AfterpayOrderID: "300000000001"}).
 		Return(&activities.Reconciled{PaymentResidual: usd(0), InvoiceResidual: usd(0)}, nil).Once()
 }
@@ -621,8 +621,8 @@ func TestAnOrderInvoicedOnDeliveryIsBookedAtOnceAndReconciledWithItsInvoiceLater
 	h.expectClose()
 	h.expectBooking()
 	// Nothing to invoice before the delivery; then the delivery's invoice.
-	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{}, nil).Once()
-	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{invoice5}, nil).Once()
+	h.env.OnActivity(act.ReadBooks, mock.Anything, mock.Anything).Return(&activities.Books{Invoices: []activities.Invoice{}}, nil).Once()
+	h.env.OnActivity(act.ReadBooks, mock.Anything, mock.Anything).Return(&activities.Books{Invoices: []activities.Invoice{invoice5}}, nil).Once()
 	h.env.OnActivity(act.ReconcileInvoice, mock.Anything, activities.ReconcileInput{PaymentID: 77, InvoiceID: 5, AfterpayOrderID: "300000000001"}).
 		Return(&activities.Reconciled{PaymentResidual: usd(0), InvoiceResidual: usd(0)}, nil).Once()
 	h.expectNotes()
@@ -637,7 +637,7 @@ func TestAnOrderInvoicedOnDeliveryIsBookedAtOnceAndReconciledWithItsInvoiceLater
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.Equal(t, StatusCompleted, before.Status, "captured and booked; only the reconciliation waits")
 	require.True(t, h.notesSay("110.00 USD of the Afterpay payment is booked in the Afterpay journal and waits for the order's next invoices"))
-	require.Equal(t, 2, h.calls["CreateInvoices"], "the duplicate delivery event is applied once")
+	require.Equal(t, 2, h.calls["ReadBooks"], "the duplicate delivery event is applied once")
 	require.Zero(t, h.calls["RefundPayment"]+h.calls["ReversePayment"])
 }
 
@@ -823,9 +823,9 @@ func TestDeferredCaptureCapturesEachDeliveryAndVoidsWhatIsCancelled(t *testing.T
 	invB := activities.Invoice{ID: 2, Name: "INV/B", Total: usd(3000), Residual: usd(3000)}
 	paidA := invA
 	paidA.Residual = usd(0)
-	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{}, nil).Once()            // nothing delivered yet
-	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{invA}, nil).Once()        // first delivery
-	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{paidA, invB}, nil).Once() // the backorder
+	h.env.OnActivity(act.ReadBooks, mock.Anything, mock.Anything).Return(&activities.Books{Invoices: []activities.Invoice{}}, nil).Once()            // nothing delivered yet
+	h.env.OnActivity(act.ReadBooks, mock.Anything, mock.Anything).Return(&activities.Books{Invoices: []activities.Invoice{invA}}, nil).Once()        // first delivery
+	h.env.OnActivity(act.ReadBooks, mock.Anything, mock.Anything).Return(&activities.Books{Invoices: []activities.Invoice{paidA, invB}}, nil).Once() // the backorder
 	for i, inv := range []activities.Invoice{invA, invB} {
 		key := fmt.Sprintf("capture:invoice:%d", inv.ID)
 		h.env.OnActivity(act.CaptureAmount, mock.Anything, activities.CaptureAmountInput{
@@ -877,7 +877,7 @@ func TestAnAuthorisationThatExpiresWarnsTheSalespersonThenEnds(t *testing.T) {
 	h.expectCheckout()
 	h.expectAuthorisation()
 	h.expectNotes()
-	h.env.OnActivity(act.CreateInvoices, mock.Anything, int64(42)).Return([]activities.Invoice{}, nil).Once()
+	h.env.OnActivity(act.ReadBooks, mock.Anything, mock.Anything).Return(&activities.Books{Invoices: []activities.Invoice{}}, nil).Once()
 	var warning activities.OrderActivityInput
 	h.env.OnActivity(act.ScheduleOrderActivity, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
 		warning = args.Get(1).(activities.OrderActivityInput)

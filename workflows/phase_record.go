@@ -112,21 +112,29 @@ type Booking struct {
 
 // invoiceAndSettle invoices what Odoo can invoice now, then settles.
 func (r *run) invoiceAndSettle(ctx workflow.Context) error {
-	var invoices []activities.Invoice
-	if err := workflow.ExecuteActivity(withOdoo(ctx), act.CreateInvoices, r.s.Order.ID).Get(ctx, &invoices); err != nil {
+	var books activities.Books
+	if err := workflow.ExecuteActivity(withOdoo(ctx), act.ReadBooks, activities.BooksInput{
+		OrderID: r.s.Order.ID, Invoice: true, AfterpayOrderID: r.s.AfterpayOrderID, PaymentIDs: r.bookedPayments(),
+	}).Get(ctx, &books); err != nil {
 		return &attentionError{cause: err, reason: "Odoo could not invoice the order (" + activities.OdooMessage(err) + ")",
 			todo: "fix what Odoo says and retry, or invoice the order by hand (the payment is reconciled with the invoice once it is posted)"}
 	}
-	return r.settle(ctx, invoices)
+	return r.settle(ctx, &books)
 }
 
 // settle matches the money with the order's posted invoices. Deferred:
 // each invoice not paid yet is captured at Afterpay (at most what is still
 // authorised), booked and reconciled. Immediate: the booked payment is
-// reconciled with each invoice that has something left to pay. What stays
-// open is said on the chatter.
-func (r *run) settle(ctx workflow.Context, invoices []activities.Invoice) error {
-	for _, inv := range invoices {
+// reconciled with each invoice that has something left to pay (Odoo may
+// have done it already, when it posted the invoice). What stays open is
+// said on the chatter.
+func (r *run) settle(ctx workflow.Context, books *activities.Books) error {
+	for i := range r.s.Bookings {
+		if open, ok := books.PaymentsOpen[r.s.Bookings[i].PaymentID]; ok {
+			r.s.Bookings[i].Open = open
+		}
+	}
+	for _, inv := range books.Invoices {
 		if inv.Residual.Minor <= 0 {
 			continue
 		}
@@ -150,6 +158,14 @@ func (r *run) settle(ctx workflow.Context, invoices []activities.Invoice) error 
 	r.sayWhatIsOpen(ctx)
 	r.updateStatus(ctx)
 	return nil
+}
+
+func (r *run) bookedPayments() []int64 {
+	ids := make([]int64, 0, len(r.s.Bookings))
+	for _, b := range r.s.Bookings {
+		ids = append(ids, b.PaymentID)
+	}
+	return ids
 }
 
 // captureInvoice captures an invoice's amount at Afterpay (deferred), books
