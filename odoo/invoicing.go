@@ -238,16 +238,52 @@ func (c *Client) PostedInvoices(ctx context.Context, orderID int64) ([]int64, er
 	return ids, nil
 }
 
-// orderInvoiceStates returns the order's customer invoices (out_invoice,
-// draft or posted) with their state.
-func (c *Client) orderInvoiceStates(ctx context.Context, orderID int64) (map[int64]string, error) {
+// OrderCredited reports whether a credit note (draft or posted) was made
+// from the order's invoice lines. Odoo then counts the credited quantities
+// as not invoiced, so invoicing the order again would bill them twice.
+// Credit notes made by CreateCreditNote with an amount do not count: their
+// single line is not the order's.
+func (c *Client) OrderCredited(ctx context.Context, orderID int64) (bool, error) {
+	linked, err := c.orderMoveIDs(ctx, orderID)
+	if err != nil {
+		return false, fmt.Errorf("odoo: credit notes of sale.order %d: %w", orderID, err)
+	}
+	if len(linked) == 0 {
+		return false, nil
+	}
+	ids := make([]any, len(linked))
+	for i, id := range linked {
+		ids[i] = id
+	}
+	found, err := c.Search(ctx, "account.move", []any{
+		[]any{"id", "in", ids}, []any{"move_type", "=", "out_refund"}, []any{"state", "!=", "cancel"},
+	}, &SearchOptions{Limit: 1})
+	if err != nil {
+		return false, fmt.Errorf("odoo: credit notes of sale.order %d: %w", orderID, err)
+	}
+	return len(found) > 0, nil
+}
+
+// orderMoveIDs returns the order's invoice_ids: the invoices and credit
+// notes Odoo links to it through their lines.
+func (c *Client) orderMoveIDs(ctx context.Context, orderID int64) ([]int64, error) {
 	rec, err := c.readOne(ctx, "sale.order", orderID, []string{"invoice_ids"}, nil)
 	if err != nil {
 		return nil, err
 	}
-	all, err := rec.IDs("invoice_ids")
+	ids, err := rec.IDs("invoice_ids")
 	if err != nil {
 		return nil, fmt.Errorf("odoo: decode sale.order %d: %w", orderID, err)
+	}
+	return ids, nil
+}
+
+// orderInvoiceStates returns the order's customer invoices (out_invoice,
+// draft or posted) with their state.
+func (c *Client) orderInvoiceStates(ctx context.Context, orderID int64) (map[int64]string, error) {
+	all, err := c.orderMoveIDs(ctx, orderID)
+	if err != nil {
+		return nil, err
 	}
 	moves, err := c.Read(ctx, "account.move", all, []string{"move_type", "state"}, nil)
 	if err != nil {
@@ -265,4 +301,33 @@ func (c *Client) orderInvoiceStates(ctx context.Context, orderID int64) (map[int
 		}
 	}
 	return out, nil
+}
+
+// PostedCreditNotes returns the posted customer credit notes (out_refund)
+// of the order, in id order: those Odoo links to the order (made from its
+// invoices' lines) and those reversing one of invoiceIDs (made by
+// CreateCreditNote, whose single line no longer points at the order).
+func (c *Client) PostedCreditNotes(ctx context.Context, orderID int64, invoiceIDs []int64) ([]int64, error) {
+	where := fmt.Sprintf("odoo: credit notes of sale.order %d", orderID)
+	linked, err := c.orderMoveIDs(ctx, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	ids := []any{}
+	for _, id := range uniqueIDs(append(slices.Clone(linked), invoiceIDs...)...) {
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return []int64{}, nil
+	}
+	found, err := c.Search(ctx, "account.move", []any{
+		[]any{"move_type", "=", "out_refund"},
+		[]any{"state", "=", "posted"},
+		"|", []any{"id", "in", ids}, []any{"reversed_entry_id", "in", ids},
+	}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	slices.Sort(found)
+	return found, nil
 }

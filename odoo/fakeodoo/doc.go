@@ -36,7 +36,12 @@
 // delivered quantities and delivery status they give the order), invoices,
 // credit notes, payments with or without invoices, the register-payment
 // wizard and the invoice form's js_assign_outstanding_line (partial
-// reconciliation), payment providers,
+// reconciliation), the order's transactions linked to each new invoice
+// (pending and authorized ones, done ones whose payment is not fully
+// reconciled) and their in_process payments assigned to it when it is
+// posted (transaction_ids.payment_id, newest transaction first, as sale's
+// account.move._post does), the "Invoice <name> paid" note on the order of
+// an invoice a reconciliation pays, payment providers,
 // methods and transactions with the post-processing cron (a payment method
 // cannot be activated while every provider linked to it is disabled, as
 // payment.method.write refuses it), chatter messages, activities, manual x_

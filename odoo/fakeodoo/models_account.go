@@ -902,6 +902,10 @@ func (t *tx) postMove(id int64) error {
 			}
 		}
 	}
+	switch moveType {
+	case "out_invoice", "out_refund", "in_invoice", "in_refund":
+		return t.assignTransactionPayments(id)
+	}
 	return nil
 }
 
@@ -924,12 +928,71 @@ func (t *tx) applyToMove(moveID int64, amount decimal, byRefund bool) error {
 			state = "paid"
 		}
 	}
+	wasPaid := str(r["payment_state"]) == "paid" || str(r["payment_state"]) == "in_payment"
 	if err := t.store("account.move", moveID, "amount_residual", residual, "payment_state", state); err != nil {
 		return err
 	}
 	if lines := t.moveLines(moveID, "payment_term"); len(lines) > 0 {
 		sign := decimalFromInt(int64(moveSign(str(r["move_type"]))))
-		return t.store("account.move.line", lines[0], "amount_residual", residual.Mul(sign), "reconciled", residual.IsZero())
+		if err := t.store("account.move.line", lines[0], "amount_residual", residual.Mul(sign), "reconciled", residual.IsZero()); err != nil {
+			return err
+		}
+	}
+	if state == "paid" && !wasPaid {
+		if err := t.settlePaymentsFor(moveID); err != nil {
+			return err
+		}
+		return t.invoicePaidHook(moveID)
+	}
+	return nil
+}
+
+// settlePaymentsFor is account.payment._compute_state (Community: no
+// bank reconciliation), which depends on invoice_ids.payment_state: once
+// the move is paid, every in_process payment made for it whose invoices
+// are all paid turns paid, an earlier partial payment of a now fully paid
+// credit note or invoice included.
+func (t *tx) settlePaymentsFor(moveID int64) error {
+	for _, p := range t.many2manyInverse(t.model("account.move").field("matched_payment_ids"), moveID) {
+		pr := t.rec("account.payment", p)
+		if str(pr["state"]) != "in_process" {
+			continue
+		}
+		paid := true
+		for _, inv := range idsOf(pr["invoice_ids"]) {
+			if str(t.rec("account.move", inv)["payment_state"]) != "paid" {
+				paid = false
+			}
+		}
+		if paid {
+			if err := t.store("account.payment", p, "state", "paid"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// invoicePaidHook is sale's account.move._invoice_paid_hook, which the
+// reconciliation calls for invoices (credit notes too) it turns paid: a
+// note "Invoice <name> paid" on each sale order of the move's lines.
+func (t *tx) invoicePaidHook(moveID int64) error {
+	if !isInvoice(str(t.rec("account.move", moveID)["move_type"])) {
+		return nil
+	}
+	var orders []int64
+	for _, l := range t.moveLines(moveID, "product") {
+		for _, sl := range idsOf(t.rec("account.move.line", l)["sale_line_ids"]) {
+			if o := idOf(t.rec("sale.order.line", sl)["order_id"]); o != 0 && !slices.Contains(orders, o) {
+				orders = append(orders, o)
+			}
+		}
+	}
+	name := str(t.rec("account.move", moveID)["name"])
+	for _, o := range orders {
+		if err := t.logNote("sale.order", o, "Invoice "+name+" paid", "mail.mt_note"); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package fakeodoo
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/odoo-afterpay/bridge/odoo/fakeodoo/internal/wire"
@@ -364,6 +365,46 @@ func (t *tx) assignOutstandingLine(moveID, lineID int64) error {
 	return t.store("account.payment", payment, "reconciled_invoice_ids", rec, "is_reconciled", rest.IsZero(), "state", state)
 }
 
+// assignTransactionPayments is what sale's account.move._post does once an
+// invoice (or credit note, or bill) is posted: the payments of its
+// transactions (transaction_ids.payment_id, newest transaction first) that
+// are in_process give their receivable and payable lines not reconciled
+// yet to js_assign_outstanding_line, one after the other. A payment only
+// linked to the transaction through its own payment_transaction_id is not
+// one of them; one on the same side as the move (a receipt and a credit
+// note) matches nothing.
+func (t *tx) assignTransactionPayments(moveID int64) error {
+	var payments []int64
+	for _, tx := range t.many2manyInverse(t.model("account.move").field("transaction_ids"), moveID) {
+		p := idOf(t.rec("payment.transaction", tx)["payment_id"])
+		if p != 0 && !slices.Contains(payments, p) && str(t.rec("account.payment", p)["state"]) == "in_process" {
+			payments = append(payments, p)
+		}
+	}
+	var lines []int64
+	for _, p := range payments {
+		mv := idOf(t.rec("account.payment", p)["move_id"])
+		if mv == 0 {
+			continue
+		}
+		for _, l := range t.moveLines(mv, "") {
+			lr := t.rec("account.move.line", l)
+			switch str(t.rec("account.account", idOf(lr["account_id"]))["account_type"]) {
+			case "asset_receivable", "liability_payable":
+				if !boolOf(lr["reconciled"]) {
+					lines = append(lines, l)
+				}
+			}
+		}
+	}
+	for _, l := range lines {
+		if err := t.assignOutstandingLine(moveID, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // --- account.payment.register ---------------------------------------------
 
 func paymentRegisterModel() *model {
@@ -581,28 +622,13 @@ func (t *tx) createPaymentsFromWizard(wizardID int64) (int64, error) {
 	if err := t.postPayment(pid); err != nil {
 		return 0, err
 	}
+	// Reconciling logs "Invoice <name> paid" on the sale orders of the
+	// invoices it pays (sale's _invoice_paid_hook); the wizard itself logs
+	// nothing more on the payment.
 	if err := t.reconcilePayment(pid, moves, str(w["payment_difference_handling"]) == "reconcile"); err != nil {
 		return 0, err
 	}
-	names := make([]string, 0, len(moves))
-	for _, mv := range moves {
-		names = append(names, t.displayName("account.move", mv))
-	}
-	if err := t.logNote("account.payment", pid, "This payment has been created from: "+joinComma(names), "mail.mt_note"); err != nil {
-		return 0, err
-	}
 	return pid, nil
-}
-
-func joinComma(items []string) string {
-	out := ""
-	for i, s := range items {
-		if i > 0 {
-			out += ", "
-		}
-		out += s
-	}
-	return out
 }
 
 // --- account.move.reversal ---------------------------------------------------
@@ -640,18 +666,34 @@ func moveReversalModel() *model {
 					return nil, userErrorf("You can only reverse posted moves.")
 				}
 			}
-			for _, mv := range idsOf(r["move_ids"]) {
+			// _reverse_moves creates (and, to modify, posts) the
+			// reversals; the wizard then logs "This entry has been
+			// reversed" on each original and makes the new drafts.
+			moves := idsOf(r["move_ids"])
+			reversals := make([]int64, 0, len(moves))
+			for _, mv := range moves {
 				rev, err := c.t.reverseMove(mv, str(r["reason"]), str(r["date"]), idOf(r["journal_id"]))
 				if err != nil {
 					return nil, err
 				}
-				if !modify {
-					created = append(created, rev)
-					continue
+				if modify {
+					if err := c.t.postMove(rev); err != nil {
+						return nil, err
+					}
 				}
-				if err := c.t.postMove(rev); err != nil {
+				reversals = append(reversals, rev)
+			}
+			for i, mv := range moves {
+				body := fmt.Sprintf(`<p>This entry has been <a href="#" data-oe-model="account.move" data-oe-id="%d">reversed</a></p>`, reversals[i])
+				if err := c.t.logMessage("account.move", mv, "notification", body, "mail.mt_note"); err != nil {
 					return nil, err
 				}
+			}
+			if !modify {
+				created = append(created, reversals...)
+				continue
+			}
+			for _, mv := range moves {
 				cp, err := c.t.copyInvoice(mv)
 				if err != nil {
 					return nil, err

@@ -801,10 +801,37 @@ func (t *tx) invoiceOrder(order int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := t.linkInvoiceTransactions(order, inv); err != nil {
+		return 0, err
+	}
 	if err := t.logNote("account.move", inv, "This invoice has been created from: "+str(o["name"]), "mail.mt_note"); err != nil {
 		return 0, err
 	}
 	return inv, nil
+}
+
+// linkInvoiceTransactions gives a new invoice of the order the order's
+// transactions, as sale.order._prepare_invoice does ('transaction_ids':
+// Command.set): pending and authorized ones, and done ones unless their
+// payment is already fully reconciled. Posting the invoice then assigns
+// those transactions' payments (postMove, sale's account.move._post).
+func (t *tx) linkInvoiceTransactions(order, invoice int64) error {
+	for _, id := range t.orderTransactions(order, "pending", "authorized", "done") {
+		r := t.rec("payment.transaction", id)
+		if str(r["state"]) == "done" {
+			if p := idOf(r["payment_id"]); p != 0 && boolOf(t.rec("account.payment", p)["is_reconciled"]) {
+				continue
+			}
+		}
+		w, err := t.mut("payment.transaction", id)
+		if err != nil || w == nil {
+			return err
+		}
+		if linked := idsOf(w["invoice_ids"]); !slices.Contains(linked, invoice) {
+			w["invoice_ids"] = append(slices.Clone(linked), invoice)
+		}
+	}
+	return nil
 }
 
 func orFalse(v any) any {

@@ -61,6 +61,14 @@ func (t *tx) value(m *model, id int64, f *field) (any, error) {
 	if r == nil {
 		return nil, nil
 	}
+	if f.typ == tMany2many && !f.readonly {
+		// Odoo reads a stored many2many in its comodel's order.
+		ids := t.activeOnly(f.relation, idsOf(r[f.name]))
+		if cm := t.model(f.relation); cm != nil && len(ids) > 1 {
+			ids = t.sortIDs(cm, slices.Clone(ids), cm.order)
+		}
+		return ids, nil
+	}
 	if f.typ == tMany2many || f.typ == tOne2many {
 		return t.activeOnly(f.relation, idsOf(r[f.name])), nil
 	}
