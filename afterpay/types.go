@@ -3,6 +3,7 @@ package afterpay
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ const (
 	// PaymentStateExpired is not in the OpenAPI enum but is seen in practice
 	// once an auth passes its expiry.
 	PaymentStateExpired = "EXPIRED"
+	// PaymentStateReversed is what the sandbox shows once a reversal has
+	// completed: nothing is held.
+	PaymentStateReversed = "REVERSED"
 )
 
 // Payment event types (PaymentEvent.Type).
@@ -320,4 +324,47 @@ func parseTimestamp(s string) (time.Time, error) {
 		return v, nil
 	}
 	return time.Time{}, fmt.Errorf("afterpay: timestamp %q is not ISO 8601", s)
+}
+
+// RefundsOnly returns the payment's refunds without the entries voids add
+// to Refunds: each VOIDED event hides one entry of the same amount, the
+// one recorded closest to it in time. Oldest first.
+func (p *Payment) RefundsOnly() []Refund {
+	out := make([]Refund, len(p.Refunds))
+	copy(out, p.Refunds)
+	for _, ev := range p.Events {
+		if ev.Type != EventVoided {
+			continue
+		}
+		best := -1
+		for i, r := range out {
+			if r.Amount != ev.Amount {
+				continue
+			}
+			if best < 0 || absDuration(r.RefundedAt.Sub(ev.Created)) < absDuration(out[best].RefundedAt.Sub(ev.Created)) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			out = append(out[:best], out[best+1:]...)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Refund) int { return a.RefundedAt.Compare(b.RefundedAt) })
+	return out
+}
+
+// RefundedAmount sums the refunds, voids excluded.
+func (p *Payment) RefundedAmount() money.Money {
+	total := money.Money{Currency: p.OriginalAmount.Currency}
+	for _, r := range p.RefundsOnly() {
+		total.Minor += r.Amount.Minor
+	}
+	return total
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
