@@ -43,6 +43,10 @@ type OdooClient interface {
 	ReadMove(ctx context.Context, id int64) (*odoo.Move, error)
 	CreateInvoices(ctx context.Context, orderID int64) ([]int64, error)
 	PostedInvoices(ctx context.Context, orderID int64) ([]int64, error)
+	PostedCreditNotes(ctx context.Context, orderID int64, invoiceIDs []int64) ([]int64, error)
+	OrderCredited(ctx context.Context, orderID int64) (bool, error)
+	CreateCreditNote(ctx context.Context, invoiceID int64, spec odoo.CreditNoteSpec) (int64, error)
+	RegisterPayment(ctx context.Context, moveID int64, spec odoo.PaymentSpec) (int64, error)
 	RegisterCustomerPayment(ctx context.Context, spec odoo.CustomerPaymentSpec) (int64, error)
 	ReconcilePayment(ctx context.Context, paymentID, invoiceID int64) error
 	PaymentResidual(ctx context.Context, paymentID int64) (money.Money, error)
@@ -256,29 +260,55 @@ type PaymentOutcome struct {
 	// Net is what Afterpay holds of the customer's money: captured less
 	// refunded, nothing once reversed.
 	Net money.Money `json:"net"`
+	// Captured, Refunded and Voided are Afterpay's totals; Voided counts
+	// what an expired authorisation released.
+	Captured money.Money `json:"captured"`
+	Refunded money.Money `json:"refunded"`
+	Voided   money.Money `json:"voided"`
+	// Refunds are the refunds (voids left out), oldest first.
+	Refunds []RefundSeen `json:"refunds,omitempty"`
+	// LastCaptureID and LastVoidID are Afterpay's ids of the newest capture
+	// and void (or expiry) events.
+	LastCaptureID string `json:"lastCaptureId,omitempty"`
+	LastVoidID    string `json:"lastVoidId,omitempty"`
 	// OpenToCapture is what is authorised and not yet captured or voided
 	// (deferred flow), and AuthExpires when Afterpay voids it by itself.
 	OpenToCapture money.Money `json:"openToCapture"`
 	AuthExpires   time.Time   `json:"authExpires,omitzero"`
 }
 
+// RefundSeen is a refund on Afterpay's record of a payment.
+type RefundSeen struct {
+	RefundID          string      `json:"refundId"`
+	Amount            money.Money `json:"amount"`
+	At                time.Time   `json:"at"`
+	MerchantReference string      `json:"merchantReference,omitempty"`
+}
+
 // Approved reports whether Afterpay approved the payment.
 func (p *PaymentOutcome) Approved() bool { return p != nil && p.Status == afterpay.StatusApproved }
 
 func outcomeOf(p *afterpay.Payment) *PaymentOutcome {
-	net := money.Money{Currency: p.OriginalAmount.Currency}
-	if p.PaymentState != "REVERSED" {
-		for _, ev := range p.Events {
-			if ev.Type == afterpay.EventCaptured {
-				net.Minor += ev.Amount.Minor
-			}
-		}
-		for _, r := range p.Refunds {
-			net.Minor -= r.Amount.Minor
+	cur := p.OriginalAmount.Currency
+	out := &PaymentOutcome{OrderID: p.ID, Status: p.Status, State: p.PaymentState, Amount: p.OriginalAmount, Created: p.Created,
+		Net: money.Money{Currency: cur}, Captured: p.CapturedAmount(), Refunded: money.Money{Currency: cur},
+		Voided: money.Money{Currency: cur}, OpenToCapture: p.OpenToCaptureAmount}
+	for _, ev := range p.Events {
+		switch ev.Type {
+		case afterpay.EventCaptured:
+			out.LastCaptureID = ev.ID
+		case afterpay.EventVoided, afterpay.EventExpired:
+			out.Voided.Minor += ev.Amount.Minor
+			out.LastVoidID = ev.ID
 		}
 	}
-	out := &PaymentOutcome{OrderID: p.ID, Status: p.Status, State: p.PaymentState, Amount: p.OriginalAmount, Created: p.Created,
-		Net: net, OpenToCapture: p.OpenToCaptureAmount}
+	for _, r := range p.RefundsOnly() {
+		out.Refunded.Minor += r.Amount.Minor
+		out.Refunds = append(out.Refunds, RefundSeen{RefundID: r.RefundID, Amount: r.Amount, At: r.RefundedAt, MerchantReference: r.MerchantReference})
+	}
+	if p.PaymentState != afterpay.PaymentStateReversed {
+		out.Net.Minor = out.Captured.Minor - out.Refunded.Minor
+	}
 	out.AuthExpires, _ = p.AuthExpiry()
 	return out
 }

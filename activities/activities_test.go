@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,18 +22,58 @@ import (
 
 // fakeOdoo answers the activities' Odoo calls from memory.
 type fakeOdoo struct {
-	OdooClient   // unimplemented methods panic: a test that reaches one is wrong
-	orders       map[int64]*odoo.SaleOrder
-	err          error
-	journals     []int64
-	booked       odoo.CustomerPaymentSpec
-	updates      []odoo.TransactionUpdate
-	moveAfterpay map[int64]string
-	reconciled   [][2]int64
-	residual     money.Money
-	moves        map[int64]*odoo.Move
-	posted       []int64
-	invoiced     int
+	OdooClient    // unimplemented methods panic: a test that reaches one is wrong
+	orders        map[int64]*odoo.SaleOrder
+	err           error
+	journals      []int64
+	booked        odoo.CustomerPaymentSpec
+	updates       []odoo.TransactionUpdate
+	moveAfterpay  map[int64]string
+	reconciled    [][2]int64
+	residual      money.Money
+	moves         map[int64]*odoo.Move
+	posted        []int64
+	invoiced      int
+	orderCredited bool // OrderCredited's answer
+	// fail makes the named method fail with the error (refunds_test.go).
+	fail map[string]error
+	// calls names the methods called, in order, for those that record it.
+	calls       []string
+	searches    []searchCall
+	creditNotes []int64   // PostedCreditNotes' answer
+	creditAsked [][]int64 // the invoice ids PostedCreditNotes was given
+	credited    []creditNoteCall
+	paid        []paymentCall
+	payments    map[string]int64 // payment ids by memo
+}
+
+type searchCall struct {
+	model  string
+	domain []any
+	opts   *odoo.SearchOptions
+}
+
+type creditNoteCall struct {
+	invoiceID int64
+	spec      odoo.CreditNoteSpec
+}
+
+type paymentCall struct {
+	moveID int64
+	spec   odoo.PaymentSpec
+}
+
+// failure records the call and returns the error the test set for it.
+func (f *fakeOdoo) failure(method string) error {
+	f.calls = append(f.calls, method)
+	return f.fail[method]
+}
+
+func (f *fakeOdoo) OrderCredited(context.Context, int64) (bool, error) {
+	if err := f.failure("OrderCredited"); err != nil {
+		return false, err
+	}
+	return f.orderCredited, nil
 }
 
 func (f *fakeOdoo) CreateInvoices(context.Context, int64) ([]int64, error) {
@@ -39,7 +81,60 @@ func (f *fakeOdoo) CreateInvoices(context.Context, int64) ([]int64, error) {
 	return nil, nil
 }
 
-func (f *fakeOdoo) PostedInvoices(context.Context, int64) ([]int64, error) { return f.posted, nil }
+func (f *fakeOdoo) PostedInvoices(context.Context, int64) ([]int64, error) {
+	if err := f.failure("PostedInvoices"); err != nil {
+		return nil, err
+	}
+	return f.posted, nil
+}
+
+func (f *fakeOdoo) PostedCreditNotes(_ context.Context, _ int64, invoiceIDs []int64) ([]int64, error) {
+	f.creditAsked = append(f.creditAsked, invoiceIDs)
+	if err := f.failure("PostedCreditNotes"); err != nil {
+		return nil, err
+	}
+	return f.creditNotes, nil
+}
+
+// CreateCreditNote posts a credit note of spec.Amount on the invoice, or
+// returns the one already made for spec.Ref, as Odoo's client does.
+func (f *fakeOdoo) CreateCreditNote(_ context.Context, invoiceID int64, spec odoo.CreditNoteSpec) (int64, error) {
+	f.credited = append(f.credited, creditNoteCall{invoiceID, spec})
+	if err := f.failure("CreateCreditNote"); err != nil {
+		return 0, err
+	}
+	for id, m := range f.moves {
+		if m.MoveType == "out_refund" && m.ReversedEntryID == invoiceID && m.Ref == spec.Ref {
+			return id, nil
+		}
+	}
+	invoice := f.moves[invoiceID]
+	amount := invoice.AmountTotal
+	if spec.Amount != nil {
+		amount = *spec.Amount
+	}
+	id := int64(900 + len(f.moves))
+	f.moves[id] = &odoo.Move{ID: id, Name: fmt.Sprintf("RINV/2026/%05d", id), State: "posted", MoveType: "out_refund",
+		Currency: amount.Currency, AmountTotal: amount, AmountResidual: amount, Ref: spec.Ref, ReversedEntryID: invoiceID}
+	return id, nil
+}
+
+// RegisterPayment pays the move, or returns the payment already made with
+// the memo, as Odoo's client does.
+func (f *fakeOdoo) RegisterPayment(_ context.Context, moveID int64, spec odoo.PaymentSpec) (int64, error) {
+	f.paid = append(f.paid, paymentCall{moveID, spec})
+	if err := f.failure("RegisterPayment"); err != nil {
+		return 0, err
+	}
+	if f.payments == nil {
+		f.payments = map[string]int64{}
+	}
+	if id, ok := f.payments[spec.Memo]; ok {
+		return id, nil
+	}
+	f.payments[spec.Memo] = int64(50 + len(f.payments))
+	return f.payments[spec.Memo], nil
+}
 
 func (f *fakeOdoo) RegisterCustomerPayment(_ context.Context, spec odoo.CustomerPaymentSpec) (int64, error) {
 	f.booked = spec
@@ -55,9 +150,20 @@ func (f *fakeOdoo) PaymentResidual(context.Context, int64) (money.Money, error) 
 	return f.residual, nil
 }
 
-func (f *fakeOdoo) ReadMove(_ context.Context, id int64) (*odoo.Move, error) { return f.moves[id], nil }
+func (f *fakeOdoo) ReadMove(_ context.Context, id int64) (*odoo.Move, error) {
+	if err := f.failure("ReadMove"); err != nil {
+		return nil, err
+	}
+	if m, ok := f.moves[id]; ok {
+		return m, nil
+	}
+	return nil, fmt.Errorf("odoo: read account.move %d: %w", id, odoo.ErrNotFound)
+}
 
 func (f *fakeOdoo) SetMovesAfterpayOrderID(_ context.Context, ids []int64, afterpayOrderID string) error {
+	if err := f.failure("SetMovesAfterpayOrderID"); err != nil {
+		return err
+	}
 	if f.moveAfterpay == nil {
 		f.moveAfterpay = map[int64]string{}
 	}
@@ -86,8 +192,40 @@ func (f *fakeOdoo) ReadOrderHeader(_ context.Context, _ int64, name string) (*od
 	return nil, odoo.ErrNotFound
 }
 
-func (f *fakeOdoo) Search(context.Context, string, []any, *odoo.SearchOptions) ([]int64, error) {
+func (f *fakeOdoo) Search(_ context.Context, model string, domain []any, opts *odoo.SearchOptions) ([]int64, error) {
+	f.searches = append(f.searches, searchCall{model, domain, opts})
+	if err := f.failure("Search"); err != nil {
+		return nil, err
+	}
+	if model == "account.move" {
+		return f.searchCreditNotes(domain), nil
+	}
 	return f.journals, nil
+}
+
+// searchCreditNotes answers RecordRefund's look-up of an earlier attempt's
+// credit note: out_refund, ref containing the refund id, not cancelled,
+// reversing one of the invoices given.
+func (f *fakeOdoo) searchCreditNotes(domain []any) []int64 {
+	var ref string
+	var reverses []any
+	for _, term := range domain {
+		t := term.([]any)
+		switch t[0] {
+		case "ref":
+			ref = t[2].(string)
+		case "reversed_entry_id":
+			reverses = t[2].([]any)
+		}
+	}
+	var found []int64
+	for id, m := range f.moves {
+		if m.MoveType == "out_refund" && m.State != "cancel" && strings.Contains(m.Ref, ref) && slices.Contains(reverses, any(m.ReversedEntryID)) {
+			found = append(found, id)
+		}
+	}
+	slices.Sort(found)
+	return found
 }
 
 func (f *fakeOdoo) SetTransactionState(_ context.Context, _ int64, u odoo.TransactionUpdate) error {
@@ -307,4 +445,26 @@ func TestReadBooksInvoicesNamesTheAfterpayOrderAndReadsWhatIsOpen(t *testing.T) 
 	}, got.Invoices)
 	require.Equal(t, map[int64]money.Money{77: money.MustNew(0, "USD")}, got.PaymentsOpen)
 	require.Equal(t, map[int64]string{5: "3001", 6: "3001"}, od.moveAfterpay, "every invoice names the Afterpay order")
+	require.False(t, got.InvoicingHeld)
+}
+
+func TestReadBooksDoesNotInvoiceAnOrderCreditedFromItsInvoice(t *testing.T) {
+	// Odoo counts credited quantities as not invoiced: invoicing again
+	// would bill them twice.
+	od := &fakeOdoo{orderCredited: true, posted: []int64{5}, moves: map[int64]*odoo.Move{
+		5: {ID: 5, Name: "INV/1", AmountTotal: money.MustNew(6000, "USD"), AmountResidual: money.MustNew(0, "USD")},
+	}}
+	a := &Activities{Odoo: od}
+	val, err := run(t, a, a.ReadBooks, BooksInput{OrderID: 42, Invoice: true})
+	require.NoError(t, err)
+	var got Books
+	require.NoError(t, val.(interface{ Get(any) error }).Get(&got))
+	require.Zero(t, od.invoiced, "nothing invoiced")
+	require.True(t, got.InvoicingHeld)
+	require.Len(t, got.Invoices, 1)
+
+	// Without Invoice, it does not even ask.
+	od.fail = map[string]error{"OrderCredited": errors.New("not asked")}
+	_, err = run(t, a, a.ReadBooks, BooksInput{OrderID: 42})
+	require.NoError(t, err)
 }

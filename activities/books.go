@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/odoo-afterpay/bridge/money"
@@ -18,6 +19,19 @@ type Invoice struct {
 	Residual money.Money `json:"residual"`
 }
 
+// CreditNote is a posted customer credit note of the order.
+type CreditNote struct {
+	ID       int64       `json:"id"`
+	Name     string      `json:"name"`
+	Total    money.Money `json:"total"`
+	Residual money.Money `json:"residual"`
+	// Ref is the credit note's reference: the Afterpay refund id on those
+	// the product makes for refunds made at Afterpay.
+	Ref string `json:"ref,omitempty"`
+	// Reverses is the invoice it credits, if any.
+	Reverses int64 `json:"reverses,omitempty"`
+}
+
 // BooksInput asks where the order stands in Odoo's books.
 type BooksInput struct {
 	OrderID int64 `json:"orderId"`
@@ -30,6 +44,10 @@ type BooksInput struct {
 	// PaymentIDs are the customer payments booked for the order, whose
 	// unreconciled amounts are returned.
 	PaymentIDs []int64 `json:"paymentIds,omitempty"`
+	// CreditNotes asks for the order's posted credit notes too, except
+	// those in KnownCreditNotes.
+	CreditNotes      bool    `json:"creditNotes,omitempty"`
+	KnownCreditNotes []int64 `json:"knownCreditNotes,omitempty"`
 }
 
 // Books is where the order stands in Odoo's books.
@@ -40,15 +58,34 @@ type Books struct {
 	// (Odoo may reconcile on its own: posting an invoice of an order whose
 	// transaction has a payment assigns that payment).
 	PaymentsOpen map[int64]money.Money `json:"paymentsOpen,omitempty"`
+	// CreditNotes are the order's posted credit notes not known yet, in id
+	// order (with BooksInput.CreditNotes).
+	CreditNotes []CreditNote `json:"creditNotes,omitempty"`
+	// PaidOnInvoices is what is paid on the order's posted invoices, and
+	// PaidBackOnCreditNotes what is paid back on all its posted credit
+	// notes (with BooksInput.CreditNotes): what Odoo shows paid is the
+	// difference.
+	PaidOnInvoices        money.Money `json:"paidOnInvoices"`
+	PaidBackOnCreditNotes money.Money `json:"paidBackOnCreditNotes"`
+	// InvoicingHeld: invoicing was asked for and not done, because a credit
+	// note was made from the order's invoice lines (OrderCredited).
+	InvoicingHeld bool `json:"invoicingHeld,omitempty"`
 }
 
 // ReadBooks invoices what can be (with in.Invoice), names the Afterpay
 // order on the invoices, and reads the invoices and the booked payments.
 // Invoicing nothing is no error, and a retry creates nothing twice.
 func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, error) {
+	held := false
 	if in.Invoice {
-		if _, err := a.Odoo.CreateInvoices(ctx, in.OrderID); err != nil {
-			return nil, odooFailure("invoice the order", err)
+		credited, err := a.Odoo.OrderCredited(ctx, in.OrderID)
+		if err != nil {
+			return nil, odooFailure("read the order's credit notes", err)
+		}
+		if held = credited; !held {
+			if _, err := a.Odoo.CreateInvoices(ctx, in.OrderID); err != nil {
+				return nil, odooFailure("invoice the order", err)
+			}
 		}
 	}
 	ids, err := a.Odoo.PostedInvoices(ctx, in.OrderID)
@@ -60,13 +97,14 @@ func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, erro
 			return nil, odooFailure("write the Afterpay order on the invoices", err)
 		}
 	}
-	out := &Books{Invoices: make([]Invoice, 0, len(ids))}
+	out := &Books{Invoices: make([]Invoice, 0, len(ids)), InvoicingHeld: held}
 	for _, id := range ids {
 		m, err := a.Odoo.ReadMove(ctx, id)
 		if err != nil {
 			return nil, odooFailure("read invoice", err)
 		}
 		out.Invoices = append(out.Invoices, Invoice{ID: id, Name: m.Name, Total: m.AmountTotal, Residual: m.AmountResidual})
+		out.PaidOnInvoices = addPaid(out.PaidOnInvoices, m)
 	}
 	for _, id := range in.PaymentIDs {
 		open, err := a.Odoo.PaymentResidual(ctx, id)
@@ -78,7 +116,35 @@ func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, erro
 		}
 		out.PaymentsOpen[id] = open
 	}
+	if !in.CreditNotes {
+		return out, nil
+	}
+	credits, err := a.Odoo.PostedCreditNotes(ctx, in.OrderID, ids)
+	if err != nil {
+		return nil, odooFailure("read the order's credit notes", err)
+	}
+	for _, id := range credits {
+		m, err := a.Odoo.ReadMove(ctx, id)
+		if err != nil {
+			return nil, odooFailure("read credit note", err)
+		}
+		out.PaidBackOnCreditNotes = addPaid(out.PaidBackOnCreditNotes, m)
+		if slices.Contains(in.KnownCreditNotes, id) {
+			continue
+		}
+		out.CreditNotes = append(out.CreditNotes, CreditNote{ID: id, Name: m.Name, Total: m.AmountTotal, Residual: m.AmountResidual,
+			Ref: m.Ref, Reverses: m.ReversedEntryID})
+	}
 	return out, nil
+}
+
+// addPaid adds what is paid on move (its total less its residual).
+func addPaid(sum money.Money, m *odoo.Move) money.Money {
+	if sum.Currency == "" {
+		sum.Currency = m.AmountTotal.Currency
+	}
+	sum.Minor += m.AmountTotal.Minor - m.AmountResidual.Minor
+	return sum
 }
 
 // BookInput books money captured at Afterpay as the customer's payment in
