@@ -49,8 +49,8 @@ type Options struct {
 	// PreviousAfterpayWebhookSecret is accepted too during a rotation. With
 	// neither, the webhooks are refused.
 	AfterpayWebhookSecret, PreviousAfterpayWebhookSecret string
-	// StorefrontAPIKeys authenticate GET /orders/{order}/checkout (Bearer).
-	// With none, the endpoint refuses everyone.
+	// StorefrontAPIKeys authenticate GET /orders/{order}/checkout and
+	// GET /orders/{order} (Bearer). With none, the endpoints refuse everyone.
 	StorefrontAPIKeys []string
 	// ShopName names the shop on the customer's pages; ShopReturnURL is the
 	// shop page they link back to.
@@ -179,10 +179,11 @@ func newServer(c client.Client, opts Options) *server {
 	// Authenticated endpoints: a source that keeps failing is refused.
 	guarded := r.Group("/", s.refuseBlocked, s.rateLimit, s.limitBody)
 	guarded.POST("/odoo/webhook/order-confirmed", s.orderConfirmed)
-	guarded.POST("/odoo/webhook/credit-note-posted", s.creditNotePosted)
+	guarded.POST("/odoo/webhook/credit-note-posted", s.odooEvent(creditNotePostedHook))
 	guarded.POST("/odoo/webhook/delivery-done", s.odooEvent(deliveryDoneHook))
 	guarded.POST("/odoo/webhook/order-cancelled", s.odooEvent(orderCancelledHook))
 	guarded.POST("/odoo/webhook/invoice-posted", s.odooEvent(invoicePostedHook))
+	guarded.GET("/orders/:orderRef", s.orderStatus)
 	guarded.GET("/orders/:orderRef/checkout", s.checkout)
 	guarded.POST("/afterpay/webhook/disputes", s.afterpayWebhook(disputeHook))
 	guarded.POST("/afterpay/webhook/notification", s.afterpayWebhook(notificationHook))

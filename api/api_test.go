@@ -367,17 +367,63 @@ func TestReconfirmationAfterRollbackStartsAgain(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 }
 
-func TestCreditNoteWebhookIsAuthenticatedAndAnsweredHonestly(t *testing.T) {
+// A posted credit note becomes a signal to its order's payment, which reads
+// the credit note from Odoo and refunds it at Afterpay. An order without a
+// running payment is acknowledged; a Temporal outage is a 503 so that the
+// operator sees it in Odoo's log (the payment's daily check finds it too).
+func TestCreditNoteWebhookSignalsTheOrdersPayment(t *testing.T) {
+	const target = "/odoo/webhook/credit-note-posted?token=" + token
+	body := `{"_action": "Afterpay: credit note posted(#2)", "_id": 9, "_model": "account.move", "amount_total": 20.0, "id": 9, "invoice_origin": "S00043", "move_type": "out_refund", "name": "RINV/2026/00001", "ref": false, "reversed_entry_id": 8, "state": "posted"}`
+	want := workflows.OdooEvent{ID: "account.move:9:posted", Kind: workflows.OdooCreditNotePosted, Model: "account.move", RecordID: 9, Name: "RINV/2026/00001"}
+
 	e := newEnv(t)
-	body := `{"_action": "Afterpay: credit note posted(#2)", "_id": 9, "_model": "account.move", "id": 9, "invoice_origin": "S00043", "move_type": "out_refund", "name": "RINV/2026/00001", "state": "posted"}`
 	require.Equal(t, http.StatusUnauthorized, e.post("/odoo/webhook/credit-note-posted?token=nope", body).Code)
-	rec := e.post("/odoo/webhook/credit-note-posted?token="+token, body)
-	require.Equal(t, http.StatusNotImplemented, rec.Code)
-	require.Contains(t, rec.Body.String(), "RINV/2026/00001")
-	require.Equal(t, http.StatusUnprocessableEntity, e.post("/odoo/webhook/credit-note-posted?token="+token,
-		`{"_model": "account.move", "name": "<img src=x>"}`).Code)
-	require.Equal(t, http.StatusUnprocessableEntity, e.post("/odoo/webhook/credit-note-posted?token="+token, webhook).Code)
+	require.Equal(t, http.StatusUnprocessableEntity, e.post(target, `{"_model": "account.move", "_id": 9, "name": "<img src=x>"}`).Code)
+	require.Equal(t, http.StatusUnprocessableEntity, e.post(target, webhook).Code, "a sale.order body is not a credit note")
 	e.requireNothingReachedTemporal()
+
+	e.temporal.On("SignalWorkflow", mock.Anything, "afterpay-payment:prod:S00043", "", workflows.SignalOdooEvent, want).Return(nil).Once()
+	rec := e.post(target, body)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.JSONEq(t, `{"signalled":1}`, rec.Body.String())
+
+	// An order that never had an Afterpay payment.
+	e.temporal.On("SignalWorkflow", mock.Anything, "afterpay-payment:prod:S00043", "", workflows.SignalOdooEvent, want).
+		Return(serviceerror.NewNotFound("workflow not found")).Once()
+	e.temporal.On("DescribeWorkflowExecution", mock.Anything, "afterpay-payment:prod:S00043", "").
+		Return(nil, serviceerror.NewNotFound("workflow not found")).Once()
+	rec = e.post(target, body)
+	require.Equal(t, http.StatusOK, rec.Code, "an order without a running payment is acknowledged")
+	require.JSONEq(t, `{"signalled":0}`, rec.Body.String())
+
+	// A payment that ended without money held: nothing to say.
+	e.temporal.On("SignalWorkflow", mock.Anything, "afterpay-payment:prod:S00043", "", workflows.SignalOdooEvent, want).
+		Return(serviceerror.NewNotFound("workflow execution already completed")).Once()
+	e.temporal.On("DescribeWorkflowExecution", mock.Anything, "afterpay-payment:prod:S00043", "").
+		Return(describe(enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, map[string]string{"PaymentStatus": "declined"}), nil).Once()
+	require.Equal(t, http.StatusOK, e.post(target, body).Code)
+
+	// A payment that ended when Afterpay's refund window closed: the order
+	// is told, once per credit note, that nothing was refunded.
+	e.temporal.On("SignalWorkflow", mock.Anything, "afterpay-payment:prod:S00043", "", workflows.SignalOdooEvent, want).
+		Return(serviceerror.NewNotFound("workflow execution already completed")).Twice()
+	e.temporal.On("DescribeWorkflowExecution", mock.Anything, "afterpay-payment:prod:S00043", "").
+		Return(describe(enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, map[string]string{"PaymentStatus": "completed"}), nil).Twice()
+	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
+		return o.ID == "afterpay-late-credit-note:prod:9" && o.WorkflowIDReusePolicy == enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+	}), workflows.LateCreditNoteWorkflowName, mock.MatchedBy(func(in workflows.LateCreditNoteInput) bool {
+		return in.OrderName == "S00043" && in.CreditNoteID == 9 && in.CreditNoteName == "RINV/2026/00001" && in.PaymentStatus == workflows.StatusCompleted
+	})).Return(run(t, "afterpay-late-credit-note:prod:9"), nil).Once()
+	require.Equal(t, http.StatusOK, e.post(target, body).Code)
+	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.LateCreditNoteWorkflowName, mock.Anything).
+		Return(nil, serviceerror.NewWorkflowExecutionAlreadyStarted("started", "", "")).Once()
+	require.Equal(t, http.StatusOK, e.post(target, body).Code, "Odoo's retry is acknowledged; the order was told once")
+
+	e.temporal.On("SignalWorkflow", mock.Anything, "afterpay-payment:prod:S00043", "", workflows.SignalOdooEvent, want).
+		Return(serviceerror.NewUnavailable("10.0.0.7:7233 refused")).Once()
+	rec = e.post(target, body)
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	require.NotContains(t, rec.Body.String(), "10.0.0.7")
 }
 
 // A wrong token is answered at once, before a slow body has arrived.

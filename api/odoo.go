@@ -145,31 +145,10 @@ func (s *server) orderConfirmed(c *gin.Context) {
 	c.JSON(status, gin.H{"outcome": outcome})
 }
 
-// creditNotePosted receives Odoo's webhook for a posted credit note. Refunds
-// are not automated yet, so it tells the operator, loudly, to refund at
-// Afterpay by hand, and answers 501 so that Odoo's log shows it too.
-func (s *server) creditNotePosted(c *gin.Context) {
-	if !s.odooTokenOK(c) {
-		return
-	}
-	_, name, body, ok := s.readOdooWebhook(c, "account.move")
-	if !ok {
-		return
-	}
-	var hook struct {
-		Origin any `json:"invoice_origin"`
-	}
-	_ = json.Unmarshal(body, &hook)
-	origin, _ := hook.Origin.(string)
-	s.logger(c).Warn("Credit note posted: refund it in Afterpay by hand; automatic refunds are not implemented yet",
-		"creditNote", name, "origin", clip(origin))
-	c.JSON(http.StatusNotImplemented, gin.H{"error": "automatic Afterpay refunds are not implemented yet: refund credit note " + name + " in Afterpay's merchant portal"})
-}
-
 // odooEventHook describes one of Odoo's after-the-sale webhooks: the
 // record's model, and where its body names the order (the order itself, or
-// the picking's origin, or the invoice's invoice_origin, which can list
-// several orders).
+// the picking's origin, or the invoice's or credit note's invoice_origin,
+// which can list several orders).
 type odooEventHook struct {
 	kind        workflows.OdooEventKind
 	model       string
@@ -181,6 +160,10 @@ var (
 	deliveryDoneHook   = odooEventHook{workflows.OdooDeliveryDone, "stock.picking", "done", "origin"}
 	orderCancelledHook = odooEventHook{workflows.OdooOrderCancelled, "sale.order", "cancel", ""}
 	invoicePostedHook  = odooEventHook{workflows.OdooInvoicePosted, "account.move", "posted", "invoice_origin"}
+	// The credit-note rule sends name, state, move_type, amount_total,
+	// reversed_entry_id, invoice_origin and ref; the workflow reads the
+	// credit note from Odoo and refunds it at Afterpay.
+	creditNotePostedHook = odooEventHook{workflows.OdooCreditNotePosted, "account.move", "posted", "invoice_origin"}
 )
 
 // odooEvent turns one of Odoo's webhooks about an order's life (a delivery
@@ -229,6 +212,16 @@ func (s *server) odooEvent(hook odooEventHook) gin.HandlerFunc {
 		for _, order := range orders {
 			err := s.temporal.SignalWorkflow(ctx, workflows.PaymentWorkflowID(s.opts.Database, order), "", workflows.SignalOdooEvent, ev)
 			switch {
+			case isNotFound(err) && hook.kind == workflows.OdooCreditNotePosted:
+				// A credit note after the payment ended (its refund window
+				// closed): nothing refunds it at Afterpay, so the order says so.
+				outcome, err := workflows.NotifyLateCreditNote(ctx, s.temporal, s.opts.TaskQueue, s.opts.Database, order, id, name)
+				if err != nil {
+					log.Error("Telling the order of a credit note after its payment ended failed", "order", order, "error", err)
+					s.fail(c, http.StatusServiceUnavailable, "the event could not be recorded; try again")
+					return
+				}
+				log.Info("Credit note for an order without a running payment", "order", order, "outcome", outcome)
 			case isNotFound(err):
 				// Not an Afterpay payment, or one that has ended.
 				log.Info("Odoo event for an order without a running payment", "order", order)

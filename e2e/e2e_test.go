@@ -14,7 +14,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
-	"github.com/odoo-afterpay/bridge/afterpay"
 	"github.com/odoo-afterpay/bridge/internal/odoofault"
 	"github.com/odoo-afterpay/bridge/internal/shopper"
 	"github.com/odoo-afterpay/bridge/money"
@@ -194,7 +193,7 @@ func TestEndToEnd(t *testing.T) {
 		require.Contains(t, p.chatter(t, orderID), "Afterpay cannot be used for this order")
 	})
 
-	t.Run("Afterpay's signed webhooks reach the order: a dispute gets a note and an activity, a refund made at Afterpay shows up", func(t *testing.T) {
+	t.Run("Afterpay's signed webhooks reach the order: a dispute gets a note and an activity", func(t *testing.T) {
 		orderID, order := p.quotation(t, true, invoicedOnOrder(7500, 1))
 		p.confirm(t, orderID)
 		info := p.waitCheckout(t, order)
@@ -215,19 +214,6 @@ func TestEndToEnd(t *testing.T) {
 			require.Len(c, acts, 1, "finance has an activity before the response deadline")
 		}, 15*time.Second, 100*time.Millisecond)
 
-		// Someone refunds part of it in Afterpay's merchant portal; a relay
-		// sends the payment events.
-		_, err = p.afterpay.Refund(ctx, res.AfterpayOrderID, &afterpay.RefundRequest{
-			RequestID: "portal-" + p.run, Amount: money.MustNew(1000, "USD"), MerchantReference: "portal refund",
-		})
-		require.NoError(t, err)
-		_, err = p.sim.FlushPaymentEvents(ctx)
-		require.NoError(t, err, "the API took the payment events")
-		require.EventuallyWithT(t, func(c *assert.CollectT) {
-			require.Contains(c, p.chatter(t, orderID), "Afterpay reports a refund of 10.00 USD")
-			require.Equal(c, "10.00 USD", p.status(t, order).Refunded)
-		}, 15*time.Second, 100*time.Millisecond)
-		p.requireChatterSays(t, orderID, "Record it with a credit note so that Odoo shows it.")
 	})
 
 	t.Run("an unknown token gets a 404 page and signals nothing", func(t *testing.T) {

@@ -85,19 +85,6 @@ type product struct {
 	settings map[string]string
 }
 
-func temporalCLI(t testing.TB) string {
-	t.Helper()
-	path := os.Getenv("TEMPORAL_CLI")
-	if path == "" {
-		path = filepath.Join("..", "bin", "temporal")
-	}
-	abs, err := filepath.Abs(path)
-	require.NoError(t, err)
-	_, err = os.Stat(abs)
-	require.NoError(t, err, "the Temporal CLI is missing: run `make test` (it installs it into ./bin) or set TEMPORAL_CLI")
-	return abs
-}
-
 // odooTarget is the Odoo under test.
 type odooTarget struct {
 	url, db, user, password string
@@ -145,7 +132,7 @@ func startProduct(t testing.TB) *product {
 	temporalAddr := portLn.Addr().String()
 	require.NoError(t, portLn.Close())
 	devOpts := testsuite.DevServerOptions{
-		ExistingPath:     temporalCLI(t),
+		ExistingPath:     testkit.TemporalCLI(t),
 		ClientOptions:    &client.Options{HostPort: temporalAddr, Logger: logging.TemporalLogger(logger)},
 		DBFilename:       filepath.Join(t.TempDir(), "temporal.db"),
 		SearchAttributes: temporal.NewSearchAttributes(attrs...),
@@ -159,7 +146,7 @@ func startProduct(t testing.TB) *product {
 	require.NoError(t, err, "start the real Temporal dev server")
 	version, err := dev.Client().WorkflowService().GetSystemInfo(ctx, &workflowservice.GetSystemInfoRequest{})
 	require.NoError(t, err)
-	t.Logf("real Temporal dev server %s (server %s) at %s", temporalCLI(t), version.GetServerVersion(), dev.FrontendHostPort())
+	t.Logf("real Temporal dev server %s (server %s) at %s", testkit.TemporalCLI(t), version.GetServerVersion(), dev.FrontendHostPort())
 
 	apiLn, err := net.Listen("tcp", envOr(envAPIAddr, "127.0.0.1:0"))
 	require.NoError(t, err)
@@ -466,6 +453,7 @@ func (p *product) waitView(t testing.TB, order, what string, ok func(workflows.S
 	t.Helper()
 	var view workflows.StatusView
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		view = workflows.StatusView{} // fields the answer omits must not linger
 		require.NoError(c, p.query(order, workflows.QueryStatus, &view))
 		require.True(c, ok(view), "%s is %s (%s)", order, view.Status, view.Phase)
 	}, time.Minute, 50*time.Millisecond, "the payment of %s never %s", order, what)

@@ -166,7 +166,7 @@ func listDisputes(ctx context.Context, cfg config.Config, logger *slog.Logger, a
 // orderToken is the checkout token of an order's payment, from its
 // workflow's search attributes.
 func orderToken(ctx context.Context, cfg config.Config, logger *slog.Logger, order string) (string, error) {
-	c, err := app.DialTemporal(ctx, cfg, logger)
+	c, err := dialTemporal(ctx, cfg, logger)
 	if err != nil {
 		return "", err
 	}

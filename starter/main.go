@@ -1,9 +1,23 @@
 // Command starter is the operator's and integrator's CLI:
 //
 //	starter start -order S00042   start (or find) an order's payment workflow
-//	starter status -order S00042  show where an order's payment stands
+//	starter status -order S00042  show where an order's payment stands: a short
+//	                              summary, then the whole state as JSON
 //	starter demo [-order S00042]  confirm a demo order and pay it end to end
 //	starter setup-odoo            prepare an Odoo 18 database for the product
+//
+// and the operator's actions on a payment, sent to its workflow as the
+// workflows.UpdateOperatorAction update, whose answer they print:
+//
+//	starter retry -order S00042 [-by WHO]                       run the step it is parked on again now
+//	starter resolve -order S00042 -note TEXT [-by WHO]          record that step as handled by hand
+//	starter refund -order S00042 [-amount 12.50] [-note TEXT]   give captured money back (all held without -amount)
+//	starter void -order S00042 [-amount 12.50] [-note TEXT]     release authorised, uncaptured money
+//
+// A payment refuses an action that makes no sense now; the command then
+// prints "refused: <reason>" and exits with status 1. -by (default $USER)
+// and -note go on the order's chatter; -amount is a decimal with at most two
+// places, in the payment's currency.
 //
 // It reads the same configuration as the worker and the API (see README);
 // `make demo` points it at the .dev/dev.env file `make dev` writes.
@@ -39,10 +53,10 @@ const usage = `usage: starter <command> [flags]
 
 commands:
   start -order NAME [-id ID]   start the payment workflow of a confirmed Odoo sale order
-  status -order NAME           print where an order's payment stands
+  status -order NAME           print where an order's payment stands (a summary, then the JSON)
   demo [-order NAME]           confirm a demo order in Odoo and pay it through the simulator
   setup-odoo                   create the Afterpay provider, fields and automation rules in Odoo
-` + disputeUsage
+` + operatorUsage + disputeUsage
 
 func main() {
 	if len(os.Args) < 2 {
@@ -53,10 +67,14 @@ func main() {
 	defer stop()
 	err := run(ctx, os.Args[1], os.Args[2:], os.Stdout)
 	var usageErr usageError
+	var refused refusedError
 	switch {
 	case errors.As(err, &usageErr):
 		fmt.Fprintf(os.Stderr, "%v\n\n%s", err, usage)
 		os.Exit(2)
+	case errors.As(err, &refused):
+		fmt.Fprintln(os.Stderr, refused)
+		os.Exit(1)
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
@@ -65,12 +83,27 @@ func main() {
 
 type usageError struct{ error }
 
+// dialTemporal connects to Temporal; tests replace it.
+var dialTemporal = app.DialTemporal
+
 func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	order := fs.String("order", "", "Odoo sale order name, e.g. S00042")
 	id := fs.Int64("id", 0, "Odoo sale order id (optional hint)")
+	by := fs.String("by", os.Getenv("USER"), "operator's name, for the order's chatter (retry, resolve, refund, void)")
+	note := fs.String("note", "", "what was done by hand (resolve), or why the money goes back (refund, void)")
+	amount := fs.String("amount", "", "amount to refund or void, e.g. 12.50; all that can be without it")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
+	}
+	var action workflows.OperatorAction
+	if isOperatorCommand(cmd) {
+		// Checked before anything is configured or dialled.
+		var err error
+		action, err = operatorAction(cmd, operatorFlags{order: *order, note: *note, amount: *amount, by: *by, extra: fs.Args()})
+		if err != nil {
+			return err
+		}
 	}
 	cfg, err := config.FromEnv()
 	if err != nil {
@@ -78,11 +111,23 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 	}
 	logger := logging.New(os.Stderr, cfg.Log.Format, max(cfg.Log.Level, slog.LevelWarn))
 	switch cmd {
+	case string(workflows.ActionRetry), string(workflows.ActionResolve), string(workflows.ActionRefund), string(workflows.ActionVoid):
+		c, err := dialTemporal(ctx, cfg, logger)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		wid := workflows.PaymentWorkflowID(cfg.Odoo.Database, *order)
+		if err := sendOperatorAction(ctx, c, wid, action, out); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  %s\n", webUI(cfg, wid))
+		return nil
 	case "start":
 		if *order == "" {
 			return usageError{errors.New("start needs -order")}
 		}
-		c, err := app.DialTemporal(ctx, cfg, logger)
+		c, err := dialTemporal(ctx, cfg, logger)
 		if err != nil {
 			return err
 		}
@@ -97,7 +142,7 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 		if *order == "" {
 			return usageError{errors.New("status needs -order")}
 		}
-		c, err := app.DialTemporal(ctx, cfg, logger)
+		c, err := dialTemporal(ctx, cfg, logger)
 		if err != nil {
 			return err
 		}
@@ -108,7 +153,7 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 			return err
 		}
 		b, _ := json.MarshalIndent(view, "", "  ")
-		fmt.Fprintf(out, "%s\n  %s\n", b, webUI(cfg, id))
+		fmt.Fprintf(out, "%s\n%s\n  %s\n", statusSummary(view), b, webUI(cfg, id))
 		return nil
 	case "demo":
 		return demo(ctx, cfg, *order, out)
@@ -167,7 +212,7 @@ func demo(ctx context.Context, cfg config.Config, orderName string, out io.Write
 	if err != nil {
 		return err
 	}
-	tc, err := app.DialTemporal(ctx, cfg, logger)
+	tc, err := dialTemporal(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 // activities).
 func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions((&workflows.Payment{}).Run, workflow.RegisterOptions{Name: workflows.PaymentWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.LateCreditNote, workflow.RegisterOptions{Name: workflows.LateCreditNoteWorkflowName})
 }
 
 // StopTimeout is how long a stopping worker lets the activities in flight

@@ -24,6 +24,11 @@ type Attention struct {
 	AutoRetry bool      `json:"autoRetry"`
 	NextRetry time.Time `json:"nextRetry,omitzero"`
 	Retries   int       `json:"retries"`
+	// Message is the event that was being applied (after the sale), and
+	// CreditNote the credit note being refunded; resolving by hand drops
+	// the one and records the other as handled.
+	Message    string      `json:"message,omitempty"`
+	CreditNote *CreditNote `json:"creditNote,omitempty"`
 }
 
 // How often a parked step is tried again by itself.
@@ -42,38 +47,67 @@ func (e *attentionError) Error() string { return e.reason + ": " + e.cause.Error
 func (e *attentionError) Unwrap() error { return e.cause }
 
 // park holds the payment, running, with PaymentStatus needs_attention, a
-// reason and what to do on the order's chatter, until the step is retried
-// (by itself after an outage or refused credentials, or by an operator) or
-// an operator resolves it by hand.
+// reason and what to do on the order's chatter and as an Odoo activity,
+// until the step is retried (by itself after an outage or refused
+// credentials, or by an operator) or an operator resolves it by hand.
+// Operators may also refund or void meanwhile.
 func (r *run) park(ctx workflow.Context, err error) error {
 	reason, todo, auto := explain(err)
 	now := workflow.Now(ctx)
+	defer func() { r.working = nil }()
 	a := r.s.Attention
 	if a == nil || a.Phase != r.s.Phase || a.Reason != reason {
 		a = &Attention{Phase: r.s.Phase, Reason: reason, Todo: todo, Since: now, AutoRetry: auto}
+		if r.working != nil {
+			cn := *r.working
+			a.CreditNote = &cn
+		}
+		var ev *eventError
+		if errors.As(err, &ev) {
+			a.Message = ev.messageID
+		}
 		r.s.Attention = a
 		r.logger.Error("Payment needs attention", "phase", r.s.Phase, "reason", reason, "error", err)
 		r.setStatus(ctx, StatusNeedsAttention)
-		r.noteBestEffortWith(workflow.WithActivityOptions(ctx, parkNoteOptions()), fmt.Sprintf("attention:%s:%d", r.s.Phase, len(r.s.Inbox.Seen)),
-			fmt.Sprintf("Afterpay payment needs attention while %s: %s. What to do: %s.", phaseWords[r.s.Phase], reason, todo))
+		body := fmt.Sprintf("Afterpay payment needs attention while %s: %s. What to do: %s.", phaseWords[r.s.Phase], reason, todo)
+		nctx := workflow.WithActivityOptions(ctx, parkNoteOptions())
+		r.noteBestEffortWith(nctx, fmt.Sprintf("attention:%s:%d", r.s.Phase, len(r.s.Inbox.Seen)), body)
+		if !auto && r.s.Order.ID != 0 {
+			// A person must act: Odoo puts it on their to-do list.
+			if err := workflow.ExecuteActivity(nctx, act.ScheduleOrderActivity, activities.OrderActivityInput{
+				OrderID: r.s.Order.ID, Summary: "Afterpay payment needs attention", Note: body, Deadline: now,
+			}).Get(ctx, nil); err != nil {
+				r.logger.Error("Scheduling the attention activity failed", "error", err)
+			}
+		}
 	}
 	r.setStatus(ctx, StatusNeedsAttention)
-	wait := time.Duration(0)
 	if a.AutoRetry {
-		wait = min(firstAutoRetry<<min(a.Retries, 10), maxAutoRetry)
-		a.NextRetry = now.Add(wait)
-	}
-	m, werr := r.waitFor(ctx, wait, "Needs attention: retry at "+a.NextRetry.UTC().Format("15:04 MST"), kindIs(MsgOperator))
-	if werr != nil {
-		return werr
+		a.NextRetry = now.Add(min(firstAutoRetry<<min(a.Retries, 10), maxAutoRetry))
 	}
 	a.Retries++
-	if m == nil {
-		r.logger.Info("Retrying the step that needed attention", "phase", r.s.Phase)
-		r.resume(ctx)
-		return nil
+	for {
+		wait := time.Duration(0)
+		if a.AutoRetry {
+			wait = a.NextRetry.Sub(workflow.Now(ctx))
+			if wait <= 0 {
+				wait = time.Millisecond
+			}
+		}
+		m, werr := r.waitFor(ctx, wait, "Needs attention: retry at "+a.NextRetry.UTC().Format("15:04 MST"), kindIs(MsgOperator))
+		if werr != nil {
+			return werr
+		}
+		if m == nil {
+			r.logger.Info("Retrying the step that needed attention", "phase", r.s.Phase)
+			r.resume(ctx)
+			return nil
+		}
+		r.operate(ctx, m)
+		if r.s.Attention == nil || r.s.Phase != a.Phase || r.s.Status != StatusNeedsAttention {
+			return nil
+		}
 	}
-	return r.act(ctx, m.Operator)
 }
 
 // resume shows the phase's own status again before its step runs.
@@ -81,14 +115,28 @@ func (r *run) resume(ctx workflow.Context) {
 	if s, ok := phaseStatus[r.s.Phase]; ok {
 		r.setStatus(ctx, s)
 	}
+	if r.s.Phase == PhaseAfterSale {
+		r.updateStatus(ctx)
+	}
 }
 
-// act applies an operator's action to a parked payment.
-func (r *run) act(ctx workflow.Context, op *OperatorAction) error {
+// operate applies an operator's action, checked again now (a signal has no
+// validator), and records what came of it.
+func (r *run) operate(ctx workflow.Context, m *Message) {
+	op := m.Operator
+	rec := OperatorRecord{ID: m.ID, Action: op.Action, Amount: op.Amount, By: op.By, Note: op.Note, At: workflow.Now(ctx)}
 	if err := r.validateOperatorAction(*op); err != nil {
 		r.logger.Warn("Operator action refused", "action", op.Action, "error", err)
-		return nil
+		rec.Result = "refused: " + err.Error()
+	} else {
+		rec.Result = r.act(ctx, m.ID, op)
 	}
+	rec.Done = true
+	r.s.Operator = append(r.s.Operator, rec)
+}
+
+// act applies an operator's valid action and says what it did.
+func (r *run) act(ctx workflow.Context, id string, op *OperatorAction) string {
 	by := op.By
 	if by == "" {
 		by = "an operator"
@@ -96,21 +144,69 @@ func (r *run) act(ctx workflow.Context, op *OperatorAction) error {
 	switch op.Action {
 	case ActionRetry:
 		r.logger.Info("Operator retries the step", "phase", r.s.Phase, "by", by)
+		a := r.s.Attention
 		r.resume(ctx)
+		return "retrying: " + a.Reason
 	case ActionResolve:
-		reason := fmt.Sprintf("resolved by hand by %s while %s: %s", by, phaseWords[r.s.Phase], op.Note)
-		r.noteBestEffort(ctx, "resolved:"+string(r.s.Phase), "Afterpay payment "+reason+".")
-		r.s.Attention = nil
-		if r.s.Ledger.Net().Minor > 0 && r.s.Phase != PhaseAfterSale {
-			// Money is held at Afterpay: later events still concern it.
-			r.setStatus(ctx, StatusResolved)
-			r.s.Reason = reason
-			r.s.Phase = PhaseAfterSale
-			return nil
+		return r.resolve(ctx, by, op.Note)
+	case ActionRefund:
+		return r.operatorRefund(ctx, id, by, op)
+	case ActionVoid:
+		return r.operatorVoid(ctx, id, by, op)
+	}
+	return "nothing done"
+}
+
+// recovered clears the attention once the step that needed it succeeded
+// (retried by itself or by an operator), and says so on the chatter: the
+// note asking for a person must not lead anyone to record the payment by
+// hand a second time.
+func (r *run) recovered(ctx workflow.Context) {
+	a := r.s.Attention
+	if a == nil || r.s.Status == StatusNeedsAttention {
+		return
+	}
+	r.s.Attention = nil
+	r.logger.Info("The step that needed attention succeeded", "phase", a.Phase)
+	r.noteBestEffort(ctx, "recovered:"+string(a.Phase)+":"+a.Since.UTC().Format(time.RFC3339), fmt.Sprintf(
+		"Afterpay payment no longer needs attention: the step that failed while %s (%s) succeeded when retried. Nothing is to be done by hand for it.",
+		phaseWords[a.Phase], a.Reason))
+}
+
+// resolve records the step that needs attention as handled by hand.
+func (r *run) resolve(ctx workflow.Context, by, note string) string {
+	a := r.s.Attention
+	reason := fmt.Sprintf("resolved by hand by %s while %s: %s", by, phaseWords[r.s.Phase], note)
+	r.noteBestEffort(ctx, "resolved:"+string(r.s.Phase)+":"+a.Since.UTC().Format(time.RFC3339), "Afterpay payment "+reason+".")
+	r.s.Attention = nil
+	switch {
+	case r.s.Phase == PhaseAfterSale && !workflow.Now(ctx).Before(r.closes()):
+		// The final reconciliation was settled by hand: the payment ends.
+		r.finish(ctx, StatusResolved, reason)
+	case r.s.Phase == PhaseAfterSale:
+		// The event being applied is handled by hand; the payment goes on.
+		if a.Message != "" {
+			r.s.Inbox.take(func(m *Message) bool { return m.ID == a.Message })
 		}
+		if a.CreditNote != nil {
+			if cn := r.creditNote(a.CreditNote.ID); cn != nil {
+				cn.Outcome, cn.Reason = CreditResolved, reason
+			} else {
+				resolved := *a.CreditNote
+				resolved.Outcome, resolved.Reason, resolved.At = CreditResolved, reason, workflow.Now(ctx)
+				r.s.CreditNotes = append(r.s.CreditNotes, resolved)
+			}
+		}
+		r.updateStatus(ctx)
+	case r.s.Ledger.Net().Minor > 0:
+		// Money is held at Afterpay: later events still concern it.
+		r.setStatus(ctx, StatusResolved)
+		r.s.Reason = reason
+		r.s.Phase = PhaseAfterSale
+	default:
 		r.finish(ctx, StatusResolved, reason)
 	}
-	return nil
+	return reason
 }
 
 var phaseWords = map[Phase]string{
@@ -122,6 +218,7 @@ var phaseWords = map[Phase]string{
 	PhaseBooking:          "booking the payment, invoicing and reconciling",
 	PhaseCompensating:     "giving the money back",
 	PhaseClosing:          "telling Odoo the payment did not happen",
+	PhaseAfterSale:        "applying a later event (a delivery, an invoice, a credit note, a change at Afterpay)",
 }
 
 // explain turns a step's failure into words for the merchant: what is

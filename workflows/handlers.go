@@ -12,25 +12,47 @@ import (
 // money, what it waits for.
 const QueryStatus = "status"
 
-// StatusView answers QueryStatus.
+// StatusView answers QueryStatus: the whole state of the payment, without
+// anything personal.
 type StatusView struct {
-	OrderName       string        `json:"orderName"`
-	Phase           Phase         `json:"phase"`
-	Status          Status        `json:"status"`
-	Reason          string        `json:"reason,omitempty"`
-	WaitingFor      string        `json:"waitingFor,omitempty"`
-	Amount          string        `json:"amount,omitempty"`
-	Authorised      string        `json:"authorised"`
-	Captured        string        `json:"captured"`
-	Refunded        string        `json:"refunded"`
-	Voided          string        `json:"voided"`
+	OrderName  string `json:"orderName"`
+	Phase      Phase  `json:"phase"`
+	Status     Status `json:"status"`
+	Reason     string `json:"reason,omitempty"`
+	WaitingFor string `json:"waitingFor,omitempty"`
+	// Amount is the order's total; the next four are Afterpay's side as
+	// the workflow applied it.
+	Amount     string `json:"amount,omitempty"`
+	Authorised string `json:"authorised"`
+	Captured   string `json:"captured"`
+	Refunded   string `json:"refunded"`
+	Voided     string `json:"voided"`
+	// Held is captured less refunded: what Afterpay holds of the
+	// customer's money, and what Odoo should show paid.
+	Held string `json:"held"`
+	// OpenInOdoo is money booked in Odoo's Afterpay journal and not yet
+	// reconciled with an invoice.
+	OpenInOdoo string `json:"openInOdoo,omitempty"`
+	// InvoicingHeld: a credit note was made from the order's invoice, so
+	// the payment no longer invoices the order by itself.
+	InvoicingHeld   bool          `json:"invoicingHeld,omitempty"`
 	Ledger          []LedgerEntry `json:"ledger,omitempty"`
+	CreditNotes     []CreditNote  `json:"creditNotes,omitempty"`
 	AfterpayOrderID string        `json:"afterpayOrderId,omitempty"`
 	TransactionID   int64         `json:"odooTransactionId,omitempty"`
 	CheckoutExpires time.Time     `json:"checkoutExpires,omitzero"`
-	Attention       *Attention    `json:"attention,omitempty"`
-	MessagesSeen    int           `json:"messagesSeen"`
-	MessagesPending []string      `json:"messagesPending,omitempty"`
+	AuthExpires     time.Time     `json:"authExpires,omitzero"`
+	// NextCheck is when the payment next compares itself with Afterpay and
+	// Odoo; ClosesAt when Afterpay's refund window closes and it ends.
+	NextCheck time.Time  `json:"nextCheck,omitzero"`
+	ClosesAt  time.Time  `json:"closesAt,omitzero"`
+	Attention *Attention `json:"attention,omitempty"`
+	// Operator lists the operators' actions and what came of them.
+	Operator []OperatorRecord `json:"operator,omitempty"`
+	// EventsSeen lists every message the payment accepted (signals and
+	// updates, by ID), in order; EventsPending those not handled yet.
+	EventsSeen    []string `json:"eventsSeen,omitempty"`
+	EventsPending []string `json:"eventsPending,omitempty"`
 }
 
 // returnAnswerWait bounds how long the customer-return update waits for the
@@ -70,12 +92,33 @@ func (r *run) registerHandlers(ctx workflow.Context) error {
 		func(ctx workflow.Context, op OperatorAction) (string, error) {
 			m := r.operatorMessage(op, workflow.GetCurrentUpdateInfo(ctx).ID)
 			r.receive(ctx, m)
-			return fmt.Sprintf("%s accepted; the payment was %s", op.Action, r.s.Status), nil
+			if _, err := workflow.AwaitWithTimeout(ctx, operatorAnswerWait, func() bool { return r.operatorRecord(m.ID) != nil }); err != nil {
+				return "", err
+			}
+			if rec := r.operatorRecord(m.ID); rec != nil {
+				return rec.Result, nil
+			}
+			return fmt.Sprintf("%s accepted; the payment (%s) acts on it when its current step ends", op.Action, r.s.Status), nil
 		},
 		workflow.UpdateHandlerOptions{
-			Validator:   r.validateOperatorAction,
-			Description: `An operator's action on a payment that needs attention: {"action":"retry"} runs the failed step again; {"action":"resolve","note":"…","by":"…"} records it as handled by hand.`,
+			Validator: r.validateOperatorAction,
+			Description: `An operator's action: {"action":"retry"} runs the step that needs attention again; {"action":"resolve","note":"…","by":"…"} records it as handled by hand; ` +
+				`{"action":"refund","amount":"12.50","note":"…"} gives captured money back (no amount: all of it) and records it in Odoo; {"action":"void","amount":"…"} releases what is authorised and not captured. ` +
+				`An action that makes no sense now is refused with the reason, and nothing changes.`,
 		})
+}
+
+// operatorAnswerWait bounds how long the operator's update waits for the
+// action's outcome.
+const operatorAnswerWait = time.Minute
+
+func (r *run) operatorRecord(id string) *OperatorRecord {
+	for i := range r.s.Operator {
+		if r.s.Operator[i].ID == id {
+			return &r.s.Operator[i]
+		}
+	}
+	return nil
 }
 
 func (r *run) operatorMessage(op OperatorAction, id string) Message {
@@ -86,24 +129,6 @@ func (r *run) operatorMessage(op OperatorAction, id string) Message {
 		id = fmt.Sprintf("%d", len(r.s.Inbox.Seen)+1)
 	}
 	return Message{ID: "operator:" + id, Kind: MsgOperator, Operator: &op}
-}
-
-// validateOperatorAction refuses an action that makes no sense now; the
-// refusal is the update's answer and nothing is written to history.
-func (r *run) validateOperatorAction(op OperatorAction) error {
-	if r.s.Attention == nil {
-		return fmt.Errorf("the payment does not need attention (it is %s); nothing to %s", r.s.Status, op.Action)
-	}
-	switch op.Action {
-	case ActionRetry:
-		return nil
-	case ActionResolve:
-		if op.Note == "" {
-			return errors.New("resolve needs a note saying what was done by hand")
-		}
-		return nil
-	}
-	return fmt.Errorf("unknown action %q (retry or resolve)", op.Action)
 }
 
 func (r *run) checkoutInfo() CheckoutInfo {
@@ -131,18 +156,29 @@ func (r *run) statusView() StatusView {
 		}
 		return moneyOf(minor, cur)
 	}
+	open := int64(0)
+	for _, b := range r.s.Bookings {
+		open += b.Open.Minor
+	}
 	v := StatusView{
 		OrderName: r.in.OrderName, Phase: r.s.Phase, Status: r.s.Status, Reason: r.s.Reason,
 		WaitingFor: r.waitingFor(), Authorised: amount(l.Authorised), Captured: amount(l.Captured),
-		Refunded: amount(l.Refunded), Voided: amount(l.Voided), Ledger: l.Entries,
-		AfterpayOrderID: r.s.AfterpayOrderID, TransactionID: r.s.TransactionID, CheckoutExpires: r.s.Checkout.Expires,
-		Attention: r.s.Attention, MessagesSeen: len(r.s.Inbox.Seen),
+		Refunded: amount(l.Refunded), Voided: amount(l.Voided), Held: amount(l.Captured - l.Refunded), Ledger: l.Entries,
+		CreditNotes: r.s.CreditNotes, AfterpayOrderID: r.s.AfterpayOrderID, TransactionID: r.s.TransactionID,
+		CheckoutExpires: r.s.Checkout.Expires, AuthExpires: r.s.AuthExpires, NextCheck: r.s.NextCheck,
+		Attention: r.s.Attention, Operator: r.s.Operator, EventsSeen: r.s.Inbox.Log, InvoicingHeld: r.s.InvoicingHeld,
+	}
+	if open > 0 {
+		v.OpenInOdoo = amount(open)
+	}
+	if !r.s.PaidAt.IsZero() {
+		v.ClosesAt = r.s.PaidAt.Add(refundWindow)
 	}
 	if r.s.Order.Total != nil {
 		v.Amount = r.s.Order.Total.String()
 	}
 	for _, m := range r.s.Inbox.Pending {
-		v.MessagesPending = append(v.MessagesPending, m.ID)
+		v.EventsPending = append(v.EventsPending, m.ID)
 	}
 	return v
 }

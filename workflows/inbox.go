@@ -34,8 +34,9 @@ type Message struct {
 // that arrives before its step waits there for it.
 type Inbox struct {
 	Pending []Message `json:"pending,omitempty"`
-	// Seen lists every message ID ever accepted.
+	// Seen holds every message ID ever accepted; Log lists them in order.
 	Seen map[string]bool `json:"seen,omitempty"`
+	Log  []string        `json:"log,omitempty"`
 }
 
 // add accepts m unless its ID was seen; it reports whether it did.
@@ -47,6 +48,7 @@ func (b *Inbox) add(m Message) bool {
 		return false
 	}
 	b.Seen[m.ID] = true
+	b.Log = append(b.Log, m.ID)
 	b.Pending = append(b.Pending, m)
 	return true
 }

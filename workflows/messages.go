@@ -109,14 +109,26 @@ const (
 	// ActionResolve records the step as handled by hand (Note says how) and
 	// moves on as if it had succeeded.
 	ActionResolve OperatorActionKind = "resolve"
+	// ActionRefund gives captured money back at Afterpay (Amount, or all
+	// that is held) and records it in Odoo: a credit note on the order's
+	// invoice with its outbound payment, or, before the payment is booked,
+	// the transaction cancelled.
+	ActionRefund OperatorActionKind = "refund"
+	// ActionVoid releases what is authorised and not captured (Amount, or
+	// all of it) at Afterpay (deferred capture).
+	ActionVoid OperatorActionKind = "void"
 )
 
 // OperatorAction is the payload of UpdateOperatorAction and
 // SignalOperatorAction.
 type OperatorAction struct {
 	Action OperatorActionKind `json:"action"`
-	// Note says what was done by hand (required for resolve).
+	// Note says what was done by hand (required for resolve), or why the
+	// money goes back (refund, void); it goes on the order's chatter.
 	Note string `json:"note,omitempty"`
+	// Amount is the amount to refund or void, e.g. "12.50", in the
+	// payment's currency; empty means all that can be.
+	Amount string `json:"amount,omitempty"`
 	// By names the operator; it goes on the order's chatter.
 	By string `json:"by,omitempty"`
 	// ID deduplicates a signal sent twice; optional.

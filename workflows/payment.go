@@ -71,6 +71,10 @@ type State struct {
 	CapturedAt  time.Time `json:"capturedAt,omitzero"`
 	AuthExpires time.Time `json:"authExpires,omitzero"`
 	AuthWarned  bool      `json:"authWarned,omitempty"`
+	// InvoicingHeld: the order has a credit note made from its invoice
+	// lines, so the payment no longer invoices it by itself (the chatter
+	// says so once).
+	InvoicingHeld bool `json:"invoicingHeld,omitempty"`
 	// Bookings are the customer payments booked in Odoo.
 	Bookings []Booking `json:"bookings,omitempty"`
 	// OpenNote is the last "still open" note, so that it is said once.
@@ -84,6 +88,13 @@ type State struct {
 	// Attention is set while the payment waits for a person or for a
 	// peer to come back.
 	Attention *Attention `json:"attention,omitempty"`
+	// CreditNotes are the order's posted credit notes the payment handled.
+	CreditNotes []CreditNote `json:"creditNotes,omitempty"`
+	// Operator records the operators' actions.
+	Operator []OperatorRecord `json:"operator,omitempty"`
+	// NextCheck is when the payment next compares itself with Afterpay's
+	// record and Odoo's books (daily, after the sale).
+	NextCheck time.Time `json:"nextCheck,omitzero"`
 }
 
 // Ending is how a payment without money ends, and what Odoo is told.
@@ -106,6 +117,8 @@ type run struct {
 	s      *State
 	ch     channels
 	logger log.Logger
+	// working is the credit note being refunded, for park to name.
+	working *CreditNote
 }
 
 // Run drives one order's Afterpay payment from the confirmed sale order to
@@ -134,6 +147,7 @@ func (p *Payment) Run(ctx workflow.Context, in PaymentInput) (*PaymentResult, er
 	for r.s.Phase != PhaseDone {
 		err := r.step(ctx)
 		if err == nil {
+			r.recovered(ctx)
 			continue
 		}
 		if errors.Is(ctx.Err(), workflow.ErrCanceled) || temporal.IsCanceledError(err) {

@@ -31,6 +31,15 @@ type harness struct {
 	states []activities.TransactionStateInput
 	fields []activities.OrderAfterpayInput
 	calls  map[string]int
+	// Afterpay's side as the workflow's calls left it: deferred captures
+	// and voids (from the calls' inputs), refunds (from expectRefunds) and
+	// refunds made at Afterpay outside the product.
+	captured, voided int64
+	refunds          []activities.RefundSeen
+	// odooPaid is what Odoo's books show paid (invoices less credit
+	// notes), as the daily checks and the close find it unless a test
+	// mocks ReadBooks itself.
+	odooPaid money.Money
 }
 
 func newHarness(t *testing.T) *harness {
@@ -39,7 +48,7 @@ func newHarness(t *testing.T) *harness {
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions((&Payment{}).Run, workflow.RegisterOptions{Name: PaymentWorkflowName})
 	env.RegisterActivity(&activities.Activities{})
-	h := &harness{t: t, env: env, calls: map[string]int{}}
+	h := &harness{t: t, env: env, calls: map[string]int{}, odooPaid: usd(11000)}
 	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
 		h.calls[info.ActivityType.Name]++
 		switch info.ActivityType.Name {
@@ -57,6 +66,16 @@ func newHarness(t *testing.T) *harness {
 			var in activities.OrderAfterpayInput
 			if args.Get(&in) == nil {
 				h.fields = append(h.fields, in)
+			}
+		case "CaptureAmount":
+			var in activities.CaptureAmountInput
+			if args.Get(&in) == nil {
+				h.captured += in.Amount.Minor
+			}
+		case "Void":
+			var in activities.VoidInput
+			if args.Get(&in) == nil {
+				h.voided += in.Amount.Minor
 			}
 		}
 	})
@@ -127,14 +146,53 @@ func (h *harness) expectRecording() {
 	})).Return(nil).Once()
 }
 
-// expectClose mocks the final reconciliation when the refund window closes:
-// Afterpay holds what was captured.
-func (h *harness) expectClose() {
+// execute runs the workflow. The daily checks and the close find Odoo's
+// books and Afterpay's record as h.odooPaid and h.afterpay say, unless the
+// test mocked them itself (its mocks are registered first, so they answer
+// first).
+func (h *harness) execute(in PaymentInput) {
+	h.env.OnActivity(act.ReadBooks, mock.Anything, mock.Anything).Return(func(context.Context, activities.BooksInput) (*activities.Books, error) {
+		return &activities.Books{Invoices: []activities.Invoice{}, PaidOnInvoices: h.odooPaid, PaidBackOnCreditNotes: usd(0)}, nil
+	}).Maybe()
 	h.env.OnActivity(act.LookupPayment, mock.Anything, testToken).Return(func(context.Context, string) (*activities.PaymentLookup, error) {
-		p := h.approved()
-		p.Net = p.Amount
-		return &activities.PaymentLookup{Found: true, Payment: *p}, nil
-	}).Maybe() // a test's own look-up may answer first; the note proves the close
+		return &activities.PaymentLookup{Found: true, Payment: h.afterpayRecord()}, nil
+	}).Maybe()
+	h.env.ExecuteWorkflow(PaymentWorkflowName, in)
+}
+
+// afterpayRecord is Afterpay's record of the payment as the workflow's
+// calls (and the test's refunds made at Afterpay) left it.
+func (h *harness) afterpayRecord() activities.PaymentOutcome {
+	p := activities.PaymentOutcome{OrderID: "300000000001", Status: "APPROVED", State: "CAPTURED", Amount: usd(11000),
+		Captured: usd(h.captured), Refunded: usd(0), Voided: usd(h.voided), Refunds: h.refunds}
+	if h.calls["Authorise"] == 0 {
+		p.Captured = usd(11000) // immediate: captured in full
+	}
+	for _, r := range h.refunds {
+		p.Refunded.Minor += r.Amount.Minor
+	}
+	p.Net = usd(p.Captured.Minor - p.Refunded.Minor)
+	return p
+}
+
+// expectRefunds makes refunds at Afterpay succeed, numbered r-1, r-2, ….
+func (h *harness) expectRefunds() {
+	h.env.OnActivity(act.RefundPayment, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RefundInput) (*activities.RefundOutcome, error) {
+		for _, r := range h.refunds {
+			if r.MerchantReference == in.MerchantReference+"|"+in.RequestID {
+				return &activities.RefundOutcome{RefundID: r.RefundID, RefundedAt: r.At}, nil // Afterpay's idempotency
+			}
+		}
+		r := activities.RefundSeen{RefundID: fmt.Sprintf("r-%d", len(h.refunds)+1), Amount: in.Amount, At: h.env.Now(),
+			MerchantReference: in.MerchantReference + "|" + in.RequestID}
+		h.refunds = append(h.refunds, r)
+		return &activities.RefundOutcome{RefundID: r.RefundID, RefundedAt: r.At}, nil
+	}).Maybe()
+}
+
+// expectClose expects the final reconciliation's note when the refund
+// window closes.
+func (h *harness) expectClose() {
 	h.env.OnActivity(act.PostOrderNote, mock.Anything, mock.MatchedBy(func(n activities.NoteInput) bool {
 		return strings.Contains(n.Body, "refund window has closed")
 	})).Return(nil).Once()
@@ -231,7 +289,7 @@ func TestHappyPathCapturesAndRecords(t *testing.T) {
 		require.NoError(t, v.Get(&during))
 		env.SignalWorkflow(SignalCustomerReturn, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken})
 	}, time.Minute)
-	env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 
 	res := h.result()
 	require.Equal(t, StatusCompleted, res.Status)
@@ -265,7 +323,7 @@ func TestDuplicateReturnsCaptureOnce(t *testing.T) {
 		h.env.SignalWorkflow(SignalCustomerReturn, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken})
 		h.env.SignalWorkflow(SignalCustomerReturn, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken}) // a browser refresh
 	}, time.Minute)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.Equal(t, 1, h.calls["CapturePayment"])
 }
@@ -283,7 +341,7 @@ func TestDeclineCancelsTransactionAndSaysSo(t *testing.T) {
 	}).Return(nil).Once()
 	h.expectNotes()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusDeclined, h.result().Status)
 	require.True(t, h.notesSay("Afterpay payment not completed: Afterpay declined the payment."))
 	require.Equal(t, "Declined", h.fields[len(h.fields)-1].Status)
@@ -303,7 +361,7 @@ func TestCustomerLeavingKeepsTheCheckoutOpenAndALaterApprovalCaptures(t *testing
 		afterCancel = ReturnOutcome{Outcome: OutcomeCancelled}
 	}, 90*time.Second)
 	h.signalReturn(time.Minute+100*time.Second, ReturnSuccess, testToken)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.Equal(t, OutcomeCancelled, afterCancel.Outcome)
 	require.Zero(t, h.calls["SetTransactionState"]-1, "the transaction was only ever set done")
@@ -322,7 +380,7 @@ func TestCheckoutExpiryAsksAfterpayOnceMoreThenCancelsTheTransaction(t *testing.
 	})).Return(nil).Once()
 	h.expectNotes()
 	start := h.env.Now()
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusExpired, h.result().Status)
 	require.GreaterOrEqual(t, h.env.Now().Sub(start), 3*time.Hour, "the wait ends at the checkout's expiry")
 	require.GreaterOrEqual(t, h.calls["CapturePayment"], 5, "Afterpay was asked on a timer")
@@ -336,7 +394,7 @@ func TestAProbeCapturesWhenTheCustomersReturnNeverArrives(t *testing.T) {
 	h.expectCapture() // the first probe finds the customer approved
 	h.expectRecording()
 	h.expectAccounting()
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.Equal(t, 1, h.calls["CapturePayment"])
 }
@@ -351,7 +409,7 @@ func TestReturnForAnotherTokenIsIgnored(t *testing.T) {
 	h.env.RegisterDelayedCallback(func() {
 		require.Zero(t, h.calls["CapturePayment"], "a foreign token captures nothing")
 	}, 90*time.Second)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusExpired, h.result().Status)
 }
 
@@ -364,7 +422,7 @@ func TestEarlyRedirectWaitsForTheGenuineReturn(t *testing.T) {
 	h.expectAccounting()
 	h.signalReturn(30*time.Second, ReturnSuccess, testToken)
 	h.signalReturn(60*time.Second, ReturnSuccess, testToken) // the genuine one, identical
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.Equal(t, 2, h.calls["CapturePayment"])
 }
@@ -372,7 +430,7 @@ func TestEarlyRedirectWaitsForTheGenuineReturn(t *testing.T) {
 func TestOrderNeverConfirmedEndsQuietly(t *testing.T) {
 	h := newHarness(t)
 	h.env.OnActivity(act.ReadOrderState, mock.Anything, mock.Anything).Return(orderState("draft"), nil)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	res := h.result()
 	require.Equal(t, StatusOrderNotConfirmed, res.Status)
 	require.Contains(t, res.Reason, `still reads as "draft"`)
@@ -387,7 +445,7 @@ func TestUnpayableOrderGetsChatterAndNoTransaction(t *testing.T) {
 		NotPayable: []string{"currency EUR is not one Afterpay trades in", "the customer has no email address"}, Amount: usd(11000),
 	}, nil).Once()
 	h.expectNotes()
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	res := h.result()
 	require.Equal(t, StatusNotPayable, res.Status)
 	require.True(t, h.notesSay("Afterpay cannot be used for this order: currency EUR is not one Afterpay trades in; the customer has no email address."))
@@ -400,7 +458,7 @@ func TestOrderInAnUnknownCurrencyIsNotPayable(t *testing.T) {
 	jpy := temporal.NewNonRetryableApplicationError("odoo read: money: currency", activities.ErrTypeOrderCurrency, nil)
 	h.env.OnActivity(act.ReadOrderState, mock.Anything, mock.Anything).Return(nil, jpy).Once()
 	h.expectNotes()
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusNotPayable, h.result().Status)
 	require.True(t, h.notesSay("currency is not one Afterpay trades in"))
 	require.Zero(t, h.calls["CreateCheckout"])
@@ -418,7 +476,7 @@ func TestOdooRefusingTheCaptureReversesItAndBringsOdooInLine(t *testing.T) {
 	})).Return(refused).Once()
 	h.expectNotes()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	res := h.result()
 	require.Equal(t, StatusCompensated, res.Status)
 	require.Equal(t, "Odoo could not record the captured payment (The payment provider is archived.); the payment was reversed at Afterpay (no fee; the customer is not charged)", res.Reason)
@@ -443,7 +501,7 @@ func TestAFaultOnTheNoteAfterTheTransactionWasDoneSetsItBackToCancelled(t *testi
 	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "cancel" })).Return(nil).Once()
 	h.expectNotes()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompensated, h.result().Status)
 	require.Equal(t, "cancel", h.states[len(h.states)-1].State, "Odoo no longer shows the reversed money as received")
 	require.True(t, h.notesSay("was reversed at Afterpay"))
@@ -473,7 +531,7 @@ func TestOdooDownPastTheRecordingWindowReversesAndTellsOdooOnceItAnswers(t *test
 		odooBackAt = h.env.Now().Add(20 * time.Minute)
 		h.env.SignalWorkflow(SignalCustomerReturn, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken})
 	}, time.Minute)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	res := h.result()
 	require.Equal(t, StatusCompensated, res.Status)
 	require.Contains(t, res.Reason, "reversed at Afterpay")
@@ -489,7 +547,7 @@ func TestAWorkerStoppingWhileRecordingIsNoAnswer(t *testing.T) {
 	h.expectRecording()
 	h.expectAccounting()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.Zero(t, h.calls["ReversePayment"])
 	require.Zero(t, h.calls["RefundPayment"])
@@ -510,7 +568,7 @@ func TestAfterTheReversalWindowTheMoneyIsRefunded(t *testing.T) {
 	}).Return(&activities.RefundOutcome{RefundID: "77"}, nil).Once()
 	h.expectNotes()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompensated, h.result().Status)
 	require.Zero(t, h.calls["ReversePayment"])
 	require.True(t, h.notesSay("was refunded in full at Afterpay"))
@@ -526,7 +584,7 @@ func TestDeletedTransactionIsCompensatedWithANote(t *testing.T) {
 	h.env.OnActivity(act.ReversePayment, mock.Anything, testToken).Return(nil).Once()
 	h.expectNotes()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	res := h.result()
 	require.Equal(t, StatusCompensated, res.Status)
 	require.Contains(t, res.Reason, "the order's payment.transaction 9 was deleted in Odoo")
@@ -547,7 +605,7 @@ func TestACaptureWhoseAnswerWasLostIsLearnedByTokenEvenWhenTheRetryIsUnauthorize
 	h.expectRecording()
 	h.expectAccounting()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	res := h.result()
 	require.Equal(t, StatusCompleted, res.Status)
 	require.Equal(t, "300000000001", res.AfterpayOrderID)
@@ -567,9 +625,7 @@ func TestRefusedCredentialsParkThePaymentUntilTheyWorkAgain(t *testing.T) {
 		if h.env.Now().Before(fixedAt) {
 			return nil, afterpayCredentials
 		}
-		p := h.approved()
-		p.Net = p.Amount
-		return &activities.PaymentLookup{Found: true, Payment: *p}, nil
+		return &activities.PaymentLookup{Found: true, Payment: h.afterpayRecord()}, nil
 	})
 	h.expectRecording()
 	h.expectAccounting()
@@ -580,7 +636,7 @@ func TestRefusedCredentialsParkThePaymentUntilTheyWorkAgain(t *testing.T) {
 		h.env.SignalWorkflow(SignalCustomerReturn, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken})
 	}, time.Minute)
 	h.env.RegisterDelayedCallback(func() { parked = h.status() }, 10*time.Minute)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status, "resumed by itself once the credentials worked")
 	require.Equal(t, StatusNeedsAttention, parked.Status)
 	require.NotNil(t, parked.Attention)
@@ -607,7 +663,7 @@ func TestUnauthorizedCheckoutIsTheOperatorsAlarmNotTheOrdersFault(t *testing.T) 
 	h.expectRecording()
 	h.expectAccounting()
 	h.expectNotes()
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.False(t, h.notesSay("Afterpay cannot be used for this order"))
 	require.True(t, h.notesSay("Afterpay refused the merchant credentials"))
@@ -633,11 +689,18 @@ func TestAnOrderInvoicedOnDeliveryIsBookedAtOnceAndReconciledWithItsInvoiceLater
 		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "stock.picking:17:done", Kind: OdooDeliveryDone, Model: "stock.picking", RecordID: 17})
 		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "stock.picking:17:done", Kind: OdooDeliveryDone, Model: "stock.picking", RecordID: 17}) // twice
 	}, 72*time.Hour)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.Equal(t, StatusCompleted, before.Status, "captured and booked; only the reconciliation waits")
 	require.True(t, h.notesSay("110.00 USD of the Afterpay payment is booked in the Afterpay journal and waits for the order's next invoices"))
-	require.Equal(t, 2, h.calls["ReadBooks"], "the duplicate delivery event is applied once")
+	require.Equal(t, 1, h.calls["ReconcileInvoice"])
+	seen := 0
+	for _, id := range h.status().EventsSeen {
+		if id == "odoo:stock.picking:17:done" {
+			seen++
+		}
+	}
+	require.Equal(t, 1, seen, "the duplicate delivery event is accepted once")
 	require.Zero(t, h.calls["RefundPayment"]+h.calls["ReversePayment"])
 }
 
@@ -658,7 +721,7 @@ func TestAPaymentOdooRefusesToBookWaitsForAnOperatorWhoRetries(t *testing.T) {
 		h.env.UpdateWorkflow(UpdateOperatorAction, "resolve-without-note", &refusal, OperatorAction{Action: ActionResolve})
 		h.env.UpdateWorkflow(UpdateOperatorAction, "retry-1", &acceptance, OperatorAction{Action: ActionRetry, By: "finance@shop"})
 	}, 48*time.Hour)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.Equal(t, StatusNeedsAttention, parked.Status, "a business refusal waits for a person, however long")
 	require.False(t, parked.Attention.AutoRetry)
@@ -666,6 +729,9 @@ func TestAPaymentOdooRefusesToBookWaitsForAnOperatorWhoRetries(t *testing.T) {
 	require.ErrorContains(t, refusal.rejected, "resolve needs a note")
 	require.NoError(t, acceptance.rejected)
 	require.True(t, h.notesSay(`register 110.00 USD from the customer in the Afterpay journal with memo "Afterpay 300000000001" by hand and resolve`))
+	require.True(t, h.notesSay("Afterpay payment no longer needs attention: the step that failed while booking the payment"),
+		"the chatter withdraws its request to register the payment by hand")
+	require.Nil(t, h.status().Attention)
 	require.Zero(t, h.calls["RefundPayment"]+h.calls["ReversePayment"])
 }
 
@@ -681,7 +747,7 @@ func TestAnOperatorCanResolveAParkedPaymentByHand(t *testing.T) {
 	h.env.RegisterDelayedCallback(func() {
 		h.env.SignalWorkflow(SignalOperatorAction, OperatorAction{Action: ActionResolve, Note: "registered by hand as PBNK1/2026/00009", By: "ops@shop"})
 	}, time.Hour)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	res := h.result()
 	require.Equal(t, StatusResolved, res.Status)
 	require.Contains(t, res.Reason, "resolved by hand by ops@shop")
@@ -692,7 +758,7 @@ func TestInvalidInputFailsWithoutRetry(t *testing.T) {
 	h := newHarness(t)
 	in := input()
 	in.OrderName = ""
-	h.env.ExecuteWorkflow(PaymentWorkflowName, in)
+	h.execute(in)
 	require.Error(t, h.env.GetWorkflowError())
 }
 
@@ -727,7 +793,7 @@ func TestCustomerReturnUpdateAnswersTheOutcomeAndRefusesOtherTokens(t *testing.T
 		h.env.UpdateWorkflow(UpdateCustomerReturn, "forged", &forged, CustomerReturn{Status: ReturnCancelled, OrderToken: "002.someoneelse"})
 		h.env.UpdateWorkflow(UpdateCustomerReturn, "genuine", &genuine, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken})
 	}, time.Minute)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.ErrorContains(t, forged.rejected, "not this payment's checkout token")
 	require.NoError(t, genuine.rejected)
@@ -757,7 +823,7 @@ func TestADisputeOnAPaidOrderIsNotedWithAnActivityBeforeItsDeadline(t *testing.T
 		h.env.SignalWorkflow(SignalAfterpayEvent, AfterpayEvent{ID: "dispute:wh-2", Kind: EventDispute, Token: "002.another",
 			Dispute: &Dispute{ID: "dp_9", Status: "needs_response"}})
 	}, 48*time.Hour)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.True(t, h.notesSay("Afterpay dispute dp_1 on this payment: product_not_received, 110.00 USD disputed, status needs_response, respond by 2027-01-10 12:00 UTC."))
 	require.False(t, h.notesSay("dp_9"), "a dispute for another payment is ignored")
@@ -772,25 +838,38 @@ func TestARefundMadeAtAfterpayShowsUpInOdooAndTheCloseAgrees(t *testing.T) {
 	h.expectCheckout()
 	h.expectCapture()
 	h.expectRecording()
-	h.env.OnActivity(act.LookupPayment, mock.Anything, testToken).Return(func(context.Context, string) (*activities.PaymentLookup, error) {
-		p := h.approved()
-		p.Net = usd(8000) // Afterpay's own record at the close
-		return &activities.PaymentLookup{Found: true, Payment: *p}, nil
-	}).Once()
 	h.expectAccounting()
 	h.expectNotes()
+	var recorded []activities.RecordRefundInput
+	h.env.OnActivity(act.RecordRefund, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		recorded = append(recorded, args.Get(1).(activities.RecordRefundInput))
+	}).Return(&activities.RecordedRefund{CreditNoteID: 31, CreditNoteName: "RINV/2026/00003", PaymentID: 91}, nil)
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
 	refund := usd(3000)
 	h.env.RegisterDelayedCallback(func() {
-		h.env.SignalWorkflow(SignalAfterpayEvent, AfterpayEvent{ID: "ev-1", Kind: EventRefundSettled, OrderID: "300000000001",
-			Token: testToken, Amount: &refund, RefundID: "r-77", At: h.env.Now()})
+		// Refunded in Afterpay's merchant portal; a relay reports it twice.
+		h.refunds = append(h.refunds, activities.RefundSeen{RefundID: "r-77", Amount: refund, At: h.env.Now()})
+		h.odooPaid = usd(8000)
+		ev := AfterpayEvent{ID: "ev-1", Kind: EventRefundSettled, OrderID: "300000000001", Token: testToken, Amount: &refund, RefundID: "r-77", At: h.env.Now()}
+		h.env.SignalWorkflow(SignalAfterpayEvent, ev)
+		h.env.SignalWorkflow(SignalAfterpayEvent, ev)
 	}, 72*time.Hour)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	var afterEvent StatusView
+	h.env.RegisterDelayedCallback(func() { afterEvent = h.status() }, 72*time.Hour+time.Minute)
+	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status)
-	require.True(t, h.notesSay("Afterpay reports a refund of 30.00 USD (refund r-77) made at Afterpay, outside Odoo."))
-	require.True(t, h.notesSay("Afterpay and Odoo agree: captured 110.00 USD, refunded 30.00 USD, held 80.00 USD."))
+	require.Len(t, recorded, 1, "recorded in Odoo once, although the event came twice and the daily checks see the refund too")
+	require.Equal(t, activities.RecordRefundInput{OrderID: 42, RefundID: "r-77", Amount: refund, Date: recorded[0].Date,
+		AfterpayOrderID: "300000000001", Reason: "Refunded at Afterpay, outside Odoo"}, recorded[0])
+	require.Equal(t, "30.00 USD", afterEvent.Refunded, "the event made the workflow look at once")
+	require.True(t, h.notesSay("Refunded at Afterpay, outside Odoo: 30.00 USD (refund r-77, Afterpay order 300000000001). Recorded with credit note RINV/2026/00003"))
+	require.True(t, h.notesSay("Afterpay and Odoo agree: captured 110.00 USD, refunded 30.00 USD, voided 0.00 USD; 80.00 USD held"))
 	view := h.status()
 	require.Equal(t, "30.00 USD", view.Refunded)
+	require.Equal(t, "80.00 USD", view.Held)
+	require.Equal(t, []CreditNote{{ID: 31, Name: "RINV/2026/00003", Amount: refund, Outcome: CreditRecordsAfterpayRefund, RefundID: "r-77", PaymentID: 91,
+		At: view.CreditNotes[0].At}}, view.CreditNotes)
+	require.Zero(t, h.calls["RefundPayment"], "the product refunds nothing itself")
 }
 
 // expectAuthorisation mocks a deferred payment authorised for 110.00,
@@ -821,11 +900,19 @@ func TestDeferredCaptureCapturesEachDeliveryAndVoidsWhatIsCancelled(t *testing.T
 	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "done" })).Return(nil)
 	invA := activities.Invoice{ID: 1, Name: "INV/A", Total: usd(6000), Residual: usd(6000)}
 	invB := activities.Invoice{ID: 2, Name: "INV/B", Total: usd(3000), Residual: usd(3000)}
-	paidA := invA
-	paidA.Residual = usd(0)
-	h.env.OnActivity(act.ReadBooks, mock.Anything, mock.Anything).Return(&activities.Books{Invoices: []activities.Invoice{}}, nil).Once()            // nothing delivered yet
-	h.env.OnActivity(act.ReadBooks, mock.Anything, mock.Anything).Return(&activities.Books{Invoices: []activities.Invoice{invA}}, nil).Once()        // first delivery
-	h.env.OnActivity(act.ReadBooks, mock.Anything, mock.Anything).Return(&activities.Books{Invoices: []activities.Invoice{paidA, invB}}, nil).Once() // the backorder
+	// Each delivery makes its invoice; an invoice is paid once reconciled.
+	delivered := 0
+	h.env.OnActivity(act.ReadBooks, mock.Anything, mock.Anything).Return(func(context.Context, activities.BooksInput) (*activities.Books, error) {
+		books := &activities.Books{Invoices: []activities.Invoice{}, PaidOnInvoices: usd(0)}
+		for i, inv := range []activities.Invoice{invA, invB}[:delivered] {
+			if h.calls["ReconcileInvoice"] > i {
+				inv.Residual = usd(0)
+				books.PaidOnInvoices.Minor += inv.Total.Minor
+			}
+			books.Invoices = append(books.Invoices, inv)
+		}
+		return books, nil
+	})
 	for i, inv := range []activities.Invoice{invA, invB} {
 		key := fmt.Sprintf("capture:invoice:%d", inv.ID)
 		h.env.OnActivity(act.CaptureAmount, mock.Anything, activities.CaptureAmountInput{
@@ -840,23 +927,22 @@ func TestDeferredCaptureCapturesEachDeliveryAndVoidsWhatIsCancelled(t *testing.T
 	h.env.OnActivity(act.Void, mock.Anything, activities.VoidInput{
 		OrderID: "300000000001", Amount: usd(2000), RequestID: RequestID("default-test-workflow-id", "void:order-cancelled"),
 	}).Return(&activities.PaymentOutcome{}, nil).Once()
-	h.env.OnActivity(act.LookupPayment, mock.Anything, testToken).Return(func(context.Context, string) (*activities.PaymentLookup, error) {
-		return &activities.PaymentLookup{Found: true, Payment: activities.PaymentOutcome{OrderID: "300000000001", Net: usd(9000)}}, nil
-	}).Once()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
 	var authorised, afterFirst StatusView
 	h.env.RegisterDelayedCallback(func() {
 		authorised = h.status()
+		delivered = 1
 		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "stock.picking:17:done", Kind: OdooDeliveryDone, RecordID: 17})
 	}, 24*time.Hour)
 	h.env.RegisterDelayedCallback(func() {
 		afterFirst = h.status()
+		delivered = 2
 		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "stock.picking:18:done", Kind: OdooDeliveryDone, RecordID: 18})
 	}, 48*time.Hour)
 	h.env.RegisterDelayedCallback(func() {
 		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "sale.order:42:cancel", Kind: OdooOrderCancelled, RecordID: 42})
 	}, 72*time.Hour)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, deferredInput())
+	h.execute(deferredInput())
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.Equal(t, StatusAuthorised, authorised.Status)
 	require.Equal(t, "110.00 USD", authorised.Authorised)
@@ -868,7 +954,7 @@ func TestDeferredCaptureCapturesEachDeliveryAndVoidsWhatIsCancelled(t *testing.T
 	require.True(t, h.notesSay("Afterpay payment authorised: 110.00 USD (Afterpay order 300000000001), captured as the order is delivered"))
 	require.True(t, h.notesSay("Afterpay captured 60.00 USD for invoice INV/A"))
 	require.True(t, h.notesSay("the 20.00 USD still authorised at Afterpay was voided; the customer pays only the 90.00 USD delivered"))
-	require.True(t, h.notesSay("Afterpay and Odoo agree: captured 90.00 USD, refunded 0.00 USD, held 90.00 USD."))
+	require.True(t, h.notesSay("Afterpay and Odoo agree: captured 90.00 USD, refunded 0.00 USD, voided 20.00 USD; 90.00 USD held"))
 	require.Zero(t, h.calls["ScheduleOrderActivity"], "nothing to refund: what was delivered was paid")
 }
 
@@ -885,7 +971,7 @@ func TestAnAuthorisationThatExpiresWarnsTheSalespersonThenEnds(t *testing.T) {
 	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "cancel" })).Return(nil).Once()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
 	start := h.env.Now()
-	h.env.ExecuteWorkflow(PaymentWorkflowName, deferredInput())
+	h.execute(deferredInput())
 	res := h.result()
 	require.Equal(t, StatusExpired, res.Status)
 	require.Equal(t, "Ship before the Afterpay authorisation expires", warning.Summary)
@@ -902,7 +988,7 @@ func TestAnOrderWithoutTheAfterpayMarkerGetsNoCheckout(t *testing.T) {
 	order.Afterpay, order.PaymentTerm = false, "30 Days"
 	h.env.OnActivity(act.ReadOrderState, mock.Anything, mock.Anything).Return(order, nil)
 	h.expectNotes()
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	res := h.result()
 	require.Equal(t, StatusNotAfterpay, res.Status)
 	require.Contains(t, res.Reason, `payment term is "30 Days"`)
@@ -919,7 +1005,7 @@ func TestAnOrderCancelledBeforeTheCustomerPaysIsNeverCaptured(t *testing.T) {
 		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "sale.order:42:cancel", Kind: OdooOrderCancelled, RecordID: 42})
 	}, time.Minute)
 	h.signalReturn(90*time.Second, ReturnSuccess, testToken) // the customer approves afterwards
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusOrderCancelled, h.result().Status)
 	require.Zero(t, h.calls["CapturePayment"])
 	require.True(t, h.notesSay("the order was cancelled in Odoo before the customer paid; nothing was charged"))
@@ -933,7 +1019,7 @@ func TestAnOrderCancelledJustBeforeTheCaptureIsNeverCaptured(t *testing.T) {
 	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "cancel" })).Return(nil).Once()
 	h.expectNotes()
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusOrderCancelled, h.result().Status)
 	require.Zero(t, h.calls["CapturePayment"])
 }
@@ -953,7 +1039,7 @@ func TestACapturedOrderCancelledInOdooAsksForACreditNote(t *testing.T) {
 	h.env.RegisterDelayedCallback(func() {
 		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "sale.order:42:cancel", Kind: OdooOrderCancelled, RecordID: 42})
 	}, 24*time.Hour)
-	h.env.ExecuteWorkflow(PaymentWorkflowName, input())
+	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status)
 	require.Equal(t, "Refund the Afterpay payment of this cancelled order", ask.Summary)
 	require.Contains(t, ask.Note, "post a credit note")

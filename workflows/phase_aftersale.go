@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -20,12 +21,14 @@ const authWarning = 24 * time.Hour
 
 // afterSale keeps a paid order's payment open until Afterpay's refund
 // window closes, applying each later event once: deliveries and invoices
-// (captured, booked and reconciled), the order cancelled, disputes, and
-// changes made at Afterpay outside the product. An authorisation's own
-// expiry is a timer on Afterpay's date. It then closes with a final
-// reconciliation.
+// (captured, booked and reconciled), credit notes (refunded), the order
+// cancelled, disputes, changes made at Afterpay outside the product, and
+// operators' refunds and voids. Events can be lost, so it also compares
+// itself with both sides daily, and once more just before the window
+// closes. An authorisation's own expiry is a timer on Afterpay's date. It
+// then closes with a final reconciliation.
 func (r *run) afterSale(ctx workflow.Context) error {
-	closes := r.s.PaidAt.Add(refundWindow)
+	closes := r.closes()
 	for {
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			return r.continueAsNew(ctx)
@@ -34,7 +37,18 @@ func (r *run) afterSale(ctx workflow.Context) error {
 		if !now.Before(closes) {
 			return r.reconcileAndClose(ctx)
 		}
-		next, what := closes, "Open until the refund window closes "+closes.UTC().Format("2006-01-02")
+		if r.s.NextCheck.IsZero() {
+			r.s.NextCheck = r.nextCheck(now)
+		}
+		if !now.Before(r.s.NextCheck) {
+			if err := r.check(ctx); err != nil || r.s.Phase != PhaseAfterSale {
+				return err
+			}
+			r.recovered(ctx)
+			r.s.NextCheck = r.nextCheck(now)
+			continue
+		}
+		next, what := r.s.NextCheck, "Compare with Afterpay and Odoo at "+r.s.NextCheck.UTC().Format("2006-01-02 15:04 MST")+"; the refund window closes "+closes.UTC().Format("2006-01-02")
 		if r.authOpen() {
 			warn := r.s.AuthExpires.Add(-authWarning)
 			switch {
@@ -48,35 +62,65 @@ func (r *run) afterSale(ctx workflow.Context) error {
 					return err
 				}
 				continue
-			case !r.s.AuthWarned:
+			case !r.s.AuthWarned && warn.Before(next):
 				next, what = warn, "Warn the salesperson: the authorisation expires "+r.s.AuthExpires.UTC().Format("2006-01-02 15:04 MST")
-			default:
+			case r.s.AuthWarned && r.s.AuthExpires.Before(next):
 				next, what = r.s.AuthExpires, "The authorisation expires "+r.s.AuthExpires.UTC().Format("2006-01-02 15:04 MST")
 			}
 		}
-		m, err := r.waitFor(ctx, next.Sub(now), what,
-			func(m *Message) bool { return m.Kind == MsgAfterpayEvent || m.Kind == MsgOdooEvent })
+		m, err := r.waitFor(ctx, next.Sub(now), what, func(m *Message) bool {
+			return m.Kind == MsgAfterpayEvent || m.Kind == MsgOdooEvent || m.Kind == MsgOperator
+		})
 		if err != nil {
 			return err
 		}
 		if m == nil {
 			continue
 		}
-		if m.Kind == MsgOdooEvent {
+		switch m.Kind {
+		case MsgOdooEvent:
 			err = r.applyOdooEvent(ctx, m.Odoo)
-		} else {
+		case MsgAfterpayEvent:
 			err = r.applyAfterpayEvent(ctx, m.Afterpay)
+		case MsgOperator:
+			r.operate(ctx, m)
 		}
 		if err != nil {
 			// Put it back: the step is retried, the event applied once.
 			r.s.Inbox.Pending = append([]Message{*m}, r.s.Inbox.Pending...)
-			return err
+			return &eventError{messageID: m.ID, err: err}
 		}
+		r.recovered(ctx)
 		if r.s.Phase != PhaseAfterSale {
 			return nil
 		}
 	}
 }
+
+// nextCheck is the next daily comparison after now, counted from the
+// payment, and the last one just before the refund window closes.
+func (r *run) nextCheck(now time.Time) time.Time {
+	final := r.closes().Add(-finalCheckLead)
+	days := now.Sub(r.s.PaidAt)/checkEvery + 1
+	next := r.s.PaidAt.Add(days * checkEvery)
+	if !now.Before(final) {
+		return r.closes()
+	}
+	if next.After(final) {
+		return final
+	}
+	return next
+}
+
+// eventError is a failure while applying a message: resolving it by hand
+// drops the message.
+type eventError struct {
+	messageID string
+	err       error
+}
+
+func (e *eventError) Error() string { return e.err.Error() }
+func (e *eventError) Unwrap() error { return e.err }
 
 // authOpen reports whether part of a deferred payment's authorisation is
 // still open to capture.
@@ -84,13 +128,16 @@ func (r *run) authOpen() bool {
 	return r.deferred() && !r.s.AuthExpires.IsZero() && r.s.Ledger.OpenToCapture().Minor > 0
 }
 
-// applyOdooEvent acts on what happened to the order in Odoo.
+// applyOdooEvent acts on what happened to the order in Odoo; the event
+// only says where to look, the workflow reads Odoo itself.
 func (r *run) applyOdooEvent(ctx workflow.Context, ev *OdooEvent) error {
 	switch ev.Kind {
 	case OdooDeliveryDone, OdooInvoicePosted:
 		// A delivery makes more of the order invoiceable; a posted invoice
 		// is more to pay. Either way: invoice what can be, then settle.
-		return r.invoiceAndSettle(ctx)
+		return r.reviewOdoo(ctx, true)
+	case OdooCreditNotePosted:
+		return r.reviewOdoo(ctx, false)
 	case OdooOrderCancelled:
 		return r.orderCancelledAfterPayment(ctx)
 	}
@@ -188,7 +235,9 @@ func (r *run) authExpired(ctx workflow.Context) error {
 	return nil
 }
 
-// applyAfterpayEvent records an event Afterpay reported in Odoo, once.
+// applyAfterpayEvent acts on an event Afterpay reported: a dispute is
+// told to the merchant; a payment event makes the workflow read Afterpay's
+// record, which is the truth, and apply what changed there.
 func (r *run) applyAfterpayEvent(ctx workflow.Context, ev *AfterpayEvent) error {
 	if (ev.Token != "" && ev.Token != r.s.Checkout.Token) || (ev.OrderID != "" && ev.OrderID != r.s.AfterpayOrderID) {
 		r.logger.Warn("Afterpay event for another payment ignored", "event", ev.ID)
@@ -197,20 +246,8 @@ func (r *run) applyAfterpayEvent(ctx workflow.Context, ev *AfterpayEvent) error 
 	switch ev.Kind {
 	case EventDispute:
 		return r.applyDispute(ctx, ev)
-	case EventRefundSettled:
-		key := "afterpay-refund:" + ev.RefundID
-		if ev.Amount == nil || r.s.Ledger.HasRef(ev.RefundID) || r.s.Ledger.Has(key) {
-			return nil // a refund the product made, or reported before
-		}
-		if err := r.s.Ledger.Apply(LedgerEntry{Key: key, Kind: EntryRefunded, Amount: *ev.Amount, At: ev.At, Ref: ev.RefundID}); err != nil {
-			r.logger.Error("Afterpay reports a refund the ledger cannot take", "error", err)
-		}
-		return r.note(ctx, key, fmt.Sprintf(
-			"Afterpay reports a refund of %s (refund %s) made at Afterpay, outside Odoo. Record it with a credit note so that Odoo shows it.",
-			*ev.Amount, ev.RefundID))
-	case EventCaptureCompleted, EventAuthVoided:
-		// The product's own captures and voids; nothing new for Odoo.
-		return nil
+	case EventRefundSettled, EventCaptureCompleted, EventAuthVoided:
+		return r.syncAfterpay(ctx)
 	}
 	r.logger.Warn("Unknown Afterpay event ignored", "kind", ev.Kind)
 	return nil
@@ -247,24 +284,46 @@ func (r *run) applyDispute(ctx workflow.Context, ev *AfterpayEvent) error {
 	}).Get(ctx, nil)
 }
 
-// reconcileAndClose compares Afterpay's record of the payment with the
-// ledger Odoo was told about, says on the order whether they agree, and
-// ends the payment.
+// reconcileAndClose ends the payment when Afterpay's refund window has
+// closed: it compares Afterpay's record (captured, refunded, voided) with
+// the ledger and with what Odoo's books show paid on the order (paid on its
+// invoices less paid back on its credit notes), and says on the order
+// whether they agree. A credit note posted too late is refused first. If
+// they disagree, the payment waits for a person.
 func (r *run) reconcileAndClose(ctx workflow.Context) error {
+	books, err := r.readBooks(ctx, false)
+	if err != nil {
+		return err
+	}
+	for _, cn := range books.CreditNotes {
+		if err := r.refundCreditNote(ctx, cn); err != nil {
+			return err
+		}
+	}
 	var found activities.PaymentLookup
 	if err := workflow.ExecuteActivity(withAfterpay(ctx), act.LookupPayment, r.s.Checkout.Token).Get(ctx, &found); err != nil {
 		return err
 	}
-	held := found.Payment.Net
-	ours := r.s.Ledger.Net()
-	if found.Found && held.Minor != ours.Minor {
-		return &attentionError{cause: fmt.Errorf("afterpay holds %s, odoo was told %s", held, ours),
-			reason: fmt.Sprintf("at the close of the refund window Afterpay holds %s of this payment, but Odoo was told %s", held, ours),
-			todo:   "compare the payment in Afterpay's merchant portal with the order's invoices and credit notes, fix Odoo, and resolve"}
+	l := r.s.Ledger
+	cur := l.Currency
+	ours := fmt.Sprintf("captured %s, refunded %s, voided %s", moneyOf(l.Captured, cur), moneyOf(l.Refunded, cur), moneyOf(l.Voided, cur))
+	p := found.Payment
+	var differences []string
+	if found.Found && (p.Captured.Minor != l.Captured || p.Refunded.Minor != l.Refunded || p.Voided.Minor != l.Voided) {
+		differences = append(differences, fmt.Sprintf("Afterpay shows captured %s, refunded %s, voided %s; the payment applied %s", p.Captured, p.Refunded, p.Voided, ours))
+	}
+	if paid := books.PaidOnInvoices.Minor - books.PaidBackOnCreditNotes.Minor; paid != l.Net().Minor {
+		differences = append(differences, fmt.Sprintf("Odoo shows %s paid on the order's invoices and %s paid back on its credit notes, but Afterpay holds %s",
+			books.PaidOnInvoices, books.PaidBackOnCreditNotes, l.Net()))
+	}
+	if len(differences) > 0 {
+		return &attentionError{cause: fmt.Errorf("final reconciliation: %s", strings.Join(differences, "; ")),
+			reason: "at the close of Afterpay's refund window, " + strings.Join(differences, "; "),
+			todo:   "compare the payment in Afterpay's merchant portal with the order's invoices, credit notes and Afterpay-journal payments, correct Odoo, and resolve with a note"}
 	}
 	if err := r.note(ctx, "closed", fmt.Sprintf(
-		"Afterpay's refund window has closed. Afterpay and Odoo agree: captured %s, refunded %s, held %s.",
-		moneyOf(r.s.Ledger.Captured, r.s.Ledger.Currency), moneyOf(r.s.Ledger.Refunded, r.s.Ledger.Currency), ours)); err != nil {
+		"Afterpay's refund window has closed. Afterpay and Odoo agree: %s; %s held, which is what the order's invoices show paid less its credit notes paid back.",
+		ours, l.Net())); err != nil {
 		return err
 	}
 	r.s.Phase = PhaseDone

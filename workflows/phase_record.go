@@ -110,24 +110,15 @@ type Booking struct {
 	Open money.Money `json:"open"`
 }
 
-// invoiceAndSettle invoices what Odoo can invoice now, then settles.
-func (r *run) invoiceAndSettle(ctx workflow.Context) error {
-	var books activities.Books
-	if err := workflow.ExecuteActivity(withOdoo(ctx), act.ReadBooks, activities.BooksInput{
-		OrderID: r.s.Order.ID, Invoice: true, AfterpayOrderID: r.s.AfterpayOrderID, PaymentIDs: r.bookedPayments(),
-	}).Get(ctx, &books); err != nil {
-		return &attentionError{cause: err, reason: "Odoo could not invoice the order (" + activities.OdooMessage(err) + ")",
-			todo: "fix what Odoo says and retry, or invoice the order by hand (the payment is reconciled with the invoice once it is posted)"}
-	}
-	return r.settle(ctx, &books)
-}
+// invoiceAndSettle invoices what Odoo can invoice now, then settles (and
+// refunds any credit note posted meanwhile).
+func (r *run) invoiceAndSettle(ctx workflow.Context) error { return r.reviewOdoo(ctx, true) }
 
-// settle matches the money with the order's posted invoices. Deferred:
-// each invoice not paid yet is captured at Afterpay (at most what is still
-// authorised), booked and reconciled. Immediate: the booked payment is
-// reconciled with each invoice that has something left to pay (Odoo may
-// have done it already, when it posted the invoice). What stays open is
-// said on the chatter.
+// settle matches the money with the order's posted invoices: money booked
+// and not matched yet (Odoo may have matched it already, when it posted
+// the invoice) is reconciled first; deferred, what the invoice still lacks
+// is then captured at Afterpay (at most what is still authorised), booked
+// and reconciled. What stays open is said on the chatter.
 func (r *run) settle(ctx workflow.Context, books *activities.Books) error {
 	for i := range r.s.Bookings {
 		if open, ok := books.PaymentsOpen[r.s.Bookings[i].PaymentID]; ok {
@@ -135,24 +126,24 @@ func (r *run) settle(ctx workflow.Context, books *activities.Books) error {
 		}
 	}
 	for _, inv := range books.Invoices {
-		if inv.Residual.Minor <= 0 {
-			continue
-		}
-		if r.deferred() {
-			if err := r.captureInvoice(ctx, inv); err != nil {
-				return err
-			}
-			continue
-		}
 		for i := range r.s.Bookings {
 			b := &r.s.Bookings[i]
+			if inv.Residual.Minor <= 0 {
+				break
+			}
 			if b.Open.Minor <= 0 {
 				continue
 			}
-			if err := r.reconcile(ctx, b, inv); err != nil {
+			left, err := r.reconcile(ctx, b, inv)
+			if err != nil {
 				return err
 			}
-			break
+			inv.Residual = left
+		}
+		if inv.Residual.Minor > 0 && r.deferred() {
+			if err := r.captureInvoice(ctx, inv); err != nil {
+				return err
+			}
 		}
 	}
 	r.sayWhatIsOpen(ctx)
@@ -215,21 +206,23 @@ func (r *run) captureInvoice(ctx workflow.Context, inv activities.Invoice) error
 			return err
 		}
 	}
-	return r.reconcile(ctx, b, inv)
+	_, err := r.reconcile(ctx, b, inv)
+	return err
 }
 
-// reconcile matches a booking with an invoice in Odoo.
-func (r *run) reconcile(ctx workflow.Context, b *Booking, inv activities.Invoice) error {
+// reconcile matches a booking with an invoice in Odoo and returns what the
+// invoice still lacks.
+func (r *run) reconcile(ctx workflow.Context, b *Booking, inv activities.Invoice) (money.Money, error) {
 	var left activities.Reconciled
 	err := workflow.ExecuteActivity(withOdoo(ctx), act.ReconcileInvoice, activities.ReconcileInput{
 		PaymentID: b.PaymentID, InvoiceID: inv.ID, AfterpayOrderID: r.s.AfterpayOrderID,
 	}).Get(ctx, &left)
 	if err != nil {
-		return &attentionError{cause: err, reason: fmt.Sprintf("the Afterpay payment could not be reconciled with invoice %s (%s)", inv.Name, activities.OdooMessage(err)),
+		return money.Money{}, &attentionError{cause: err, reason: fmt.Sprintf("the Afterpay payment could not be reconciled with invoice %s (%s)", inv.Name, activities.OdooMessage(err)),
 			todo: "fix what Odoo says and retry, or reconcile the payment with the invoice by hand and resolve"}
 	}
 	b.Open = left.PaymentResidual
-	return nil
+	return left.InvoiceResidual, nil
 }
 
 // markTransactionCaptured sets the transaction done at the first capture of

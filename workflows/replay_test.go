@@ -17,6 +17,14 @@ func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files, "no recorded histories in testdata")
+	// One history per end-to-end path (`make histories` records them).
+	for _, path := range []string{
+		"payment-completed", "payment-customer-left", "payment-declined", "payment-compensated",
+		"payment-deferred-two-deliveries", "payment-invoiced-on-delivery", "payment-discount-delivery-tax", "payment-cancelled-before-capture",
+		"payment-credit-notes-refunded", "payment-refunded-at-afterpay", "payment-operator-retry",
+	} {
+		require.FileExists(t, filepath.Join("testdata", path+".json"), "the history of an end-to-end path")
+	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			replayer := worker.NewWorkflowReplayer()

@@ -106,3 +106,55 @@ func KeywordAttribute(fields map[string]*commonpb.Payload, name string) (string,
 	}
 	return v, true
 }
+
+// LateCreditNoteOutcome says what NotifyLateCreditNote did.
+type LateCreditNoteOutcome string
+
+// Possible outcomes of NotifyLateCreditNote.
+const (
+	LateCreditNoteNoPayment   LateCreditNoteOutcome = "no_payment"   // the order never had an Afterpay payment
+	LateCreditNotePaymentOpen LateCreditNoteOutcome = "payment_open" // the payment runs: signal it instead
+	LateCreditNoteNothingHeld LateCreditNoteOutcome = "nothing_held" // the payment ended without money held at Afterpay
+	LateCreditNoteNotified    LateCreditNoteOutcome = "notified"     // the merchant is told on the order (once)
+)
+
+// NotifyLateCreditNote handles a credit note posted after the order's
+// payment workflow ended. If the payment ended holding money (its refund
+// window closed), a LateCreditNote workflow, one per credit note, tells the
+// merchant on the order that nothing was refunded at Afterpay.
+func NotifyLateCreditNote(ctx context.Context, c client.Client, taskQueue, database, orderName string, creditNoteID int64, creditNoteName string) (LateCreditNoteOutcome, error) {
+	id := PaymentWorkflowID(database, orderName)
+	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return LateCreditNoteNoPayment, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("describe workflow %s: %w", id, err)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return LateCreditNotePaymentOpen, nil
+	}
+	status, _ := KeywordAttribute(info.GetSearchAttributes().GetIndexedFields(), PaymentStatusKey.GetName())
+	if Status(status) != StatusCompleted && Status(status) != StatusResolved {
+		return LateCreditNoteNothingHeld, nil
+	}
+	opts := client.StartWorkflowOptions{
+		ID: LateCreditNoteWorkflowID(database, creditNoteID), TaskQueue: taskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes:                    temporal.NewSearchAttributes(OdooOrderRefKey.ValueSet(orderName)),
+		StaticSummary:                            "Credit note " + creditNoteName + " of Odoo order " + orderName + " came after its Afterpay payment ended",
+	}
+	_, err = c.ExecuteWorkflow(ctx, opts, LateCreditNoteWorkflowName, LateCreditNoteInput{
+		OrderName: orderName, CreditNoteID: creditNoteID, CreditNoteName: creditNoteName,
+		PaymentStatus: Status(status), PaymentEnded: info.GetCloseTime().AsTime(),
+	})
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &already) {
+		return "", fmt.Errorf("start workflow %s: %w", opts.ID, err)
+	}
+	return LateCreditNoteNotified, nil
+}

@@ -64,6 +64,7 @@ const (
 	StatusCompensated       Status = "compensated"         // captured, Odoo refused it, money returned
 	StatusNeedsAttention    Status = "needs_attention"     // waiting, running, for a person or for a peer to come back
 	StatusResolved          Status = "resolved"            // an operator recorded the payment as handled by hand
+	StatusVoided            Status = "voided"              // deferred: the whole authorisation voided (at Afterpay or by an operator), nothing captured
 )
 
 // PaymentInput starts a payment workflow.

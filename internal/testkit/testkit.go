@@ -25,6 +25,28 @@ func ReferenceDir(t testing.TB, parts ...string) string {
 	return dir
 }
 
+// TemporalCLI returns the pinned Temporal CLI that `make test` installs
+// into ./bin, or $TEMPORAL_CLI, failing the test if it is missing.
+func TemporalCLI(t testing.TB) string {
+	t.Helper()
+	path := os.Getenv("TEMPORAL_CLI")
+	if path == "" {
+		root, err := moduleRoot()
+		if err != nil {
+			t.Fatalf("find the repository root: %v", err)
+		}
+		path = filepath.Join(root, "bin", "temporal")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatalf("temporal CLI path %s: %v", path, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		t.Fatalf("the Temporal CLI is missing: run `make test` (it installs it into ./bin) or set TEMPORAL_CLI: %v", err)
+	}
+	return abs
+}
+
 // moduleRoot walks up from the working directory (a test's package
 // directory) to the directory holding go.mod.
 func moduleRoot() (string, error) {
