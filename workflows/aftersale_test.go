@@ -375,3 +375,44 @@ func TestAnOrderCreditedFromItsInvoiceIsNotInvoicedAgainAndTheChatterSaysSoOnce(
 	require.Equal(t, 1, held, "said once")
 	require.True(t, h.status().InvoicingHeld)
 }
+
+func TestACaptureAndAVoidMadeAtAfterpayAreRecordedOnce(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectAuthorisation()
+	h.expectClose()
+	h.expectNotes()
+	h.env.OnActivity(act.ScheduleOrderActivity, mock.Anything, mock.Anything).Return(nil).Maybe()
+	var booked []activities.BookInput
+	h.env.OnActivity(act.BookPayment, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.BookInput) (int64, error) {
+		booked = append(booked, in)
+		return 88, nil
+	})
+	h.env.OnActivity(act.SetTransactionState, mock.Anything, mock.MatchedBy(func(in activities.TransactionStateInput) bool { return in.State == "done" })).Return(nil).Once()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	h.odooPaid = usd(4000) // finance invoices the 40.00 by hand and it is paid from the booking
+	var captured, voided StatusView
+	h.env.RegisterDelayedCallback(func() {
+		// Someone captures 40.00 in Afterpay's merchant portal; a relay
+		// sends the event, twice.
+		h.captured += 4000
+		ev := AfterpayEvent{ID: "evt-c-1", Kind: EventCaptureCompleted, OrderID: "300000000001"}
+		h.env.SignalWorkflow(SignalAfterpayEvent, ev)
+		h.env.SignalWorkflow(SignalAfterpayEvent, ev)
+	}, 5*time.Hour)
+	h.env.RegisterDelayedCallback(func() {
+		captured = h.status()
+		// The rest is voided in the portal; no event: the daily check finds it.
+		h.voided += 7000
+	}, 6*time.Hour)
+	h.env.RegisterDelayedCallback(func() { voided = h.status() }, 50*time.Hour)
+	h.execute(deferredInput())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.Equal(t, "40.00 USD", captured.Captured)
+	require.Len(t, booked, 1, "the capture is booked once")
+	require.Equal(t, usd(4000), booked[0].Amount)
+	require.True(t, h.notesSay("Afterpay reports 40.00 USD captured at Afterpay, outside Odoo"))
+	require.Equal(t, "70.00 USD", voided.Voided)
+	require.True(t, h.notesSay("Afterpay reports 70.00 USD of the authorisation voided at Afterpay, outside Odoo"))
+	require.True(t, h.notesSay("Afterpay and Odoo agree: captured 40.00 USD, refunded 0.00 USD, voided 70.00 USD; 40.00 USD held"))
+}
