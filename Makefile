@@ -19,7 +19,7 @@ dev: $(TEMPORAL) ## run everything locally; Ctrl-C stops it
 demo: ## confirm a demo order and pay it end to end (needs `make dev` running)
 	ENV_FILE=.dev/dev.env $(GO) run ./starter demo
 
-test: vet unit fuzz-short e2e ## every test
+test: vet compose-config unit fuzz-short e2e ## every test
 
 test-odoo: $(TEMPORAL) ## the end-to-end suite on a real Odoo 18, and the Odoo client's conformance suite
 	GO=$(GO) scripts/test-odoo

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ type AfterpayClient interface {
 	GetPaymentByToken(ctx context.Context, token string) (*afterpay.Payment, error)
 	ReversePaymentByToken(ctx context.Context, token string) error
 	Refund(ctx context.Context, orderID string, req *afterpay.RefundRequest) (*afterpay.Refund, error)
+	AllPayments(ctx context.Context, params afterpay.ListPaymentsParams) iter.Seq2[*afterpay.Payment, error]
 }
 
 // OdooClient is the part of *odoo.Client the activities use.
@@ -51,6 +53,9 @@ type OdooClient interface {
 	ReconcilePayment(ctx context.Context, paymentID, invoiceID int64) error
 	PaymentResidual(ctx context.Context, paymentID int64) (money.Money, error)
 	Search(ctx context.Context, model string, domain []any, opts *odoo.SearchOptions) ([]int64, error)
+	AfterpayOrders(ctx context.Context, q odoo.AfterpayOrderQuery) ([]odoo.AfterpayOrder, error)
+	AfterpayTransactions(ctx context.Context, orderIDs []int64) ([]odoo.AfterpayTransaction, error)
+	AfterpayJournalPayments(ctx context.Context, q odoo.JournalPaymentQuery) ([]odoo.JournalPayment, error)
 }
 
 // Activities are registered with the worker; the workflow calls them by

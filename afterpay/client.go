@@ -29,6 +29,7 @@ type Client struct {
 	log        *slog.Logger
 	now        func() time.Time
 	env        Environment
+	breaker    *breaker
 
 	// dialer is the dialer of the default transport (nil with a
 	// caller-supplied HTTPClient); kept so tests can check the connect timeout.
@@ -64,6 +65,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
+	c.breaker = newBreaker(cfg.Breaker, c.log)
 	if c.http == nil {
 		c.http, c.dialer = newHTTPClient(c.timeouts.Connect)
 	}
@@ -145,6 +147,10 @@ type response struct {
 // other status (except a 402 when allow402 is set, returned as a response),
 // or a *TransportError.
 func (c *Client) send(ctx context.Context, r *request, allow402 bool) (*response, error) {
+	return c.breaker.call(r.endpoint(), func() (*response, error) { return c.sendNow(ctx, r, allow402) })
+}
+
+func (c *Client) sendNow(ctx context.Context, r *request, allow402 bool) (*response, error) {
 	endpoint := r.endpoint()
 	var payload []byte
 	if r.body != nil {

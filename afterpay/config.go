@@ -150,6 +150,8 @@ type Config struct {
 	// Now is the clock used to turn an HTTP-date Retry-After into a duration
 	// and to time calls. Nil means time.Now.
 	Now func() time.Time
+	// Breaker is the circuit breaker that stops calls during an outage.
+	Breaker BreakerConfig
 }
 
 // String describes the configuration without the secret key, so that a

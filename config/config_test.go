@@ -13,8 +13,12 @@ func validEnv() map[string]string {
 		"AFTERPAY_MERCHANT_ID": "100101",
 		"AFTERPAY_SECRET_KEY":  "s3cr3t",
 		"ODOO_WEBHOOK_TOKEN":   "0123456789abcdef",
+		// A payload encryption key (32 bytes of 0x01), for tests only.
+		"PAYLOAD_ENCRYPTION_KEYS": "test:" + testKeyB64,
 	}
 }
+
+const testKeyB64 = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
 
 func TestLoadDefaults(t *testing.T) {
 	c, err := Load(MapLookup(validEnv()))

@@ -26,10 +26,10 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/odoo-afterpay/bridge/afterpay/webhooksig"
 	"github.com/odoo-afterpay/bridge/api"
+	"github.com/odoo-afterpay/bridge/internal/app"
 	"github.com/odoo-afterpay/bridge/internal/shopper"
 	"github.com/odoo-afterpay/bridge/money"
 	"github.com/odoo-afterpay/bridge/workflows"
@@ -410,6 +410,9 @@ func TestAfterpayEventsOnTheRealServer(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
+	// The history holds the payloads as stored: encrypted.
+	dc, _, err := app.Converters(p.cfg)
+	require.NoError(t, err)
 	signals := func(id string) []workflows.AfterpayEvent {
 		var out []workflows.AfterpayEvent
 		it := p.temporal.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
@@ -418,7 +421,7 @@ func TestAfterpayEventsOnTheRealServer(t *testing.T) {
 			require.NoError(t, err)
 			if a := ev.GetWorkflowExecutionSignaledEventAttributes(); a != nil && a.GetSignalName() == workflows.SignalAfterpayEvent {
 				var e workflows.AfterpayEvent
-				require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(a.GetInput(), &e))
+				require.NoError(t, dc.FromPayloads(a.GetInput(), &e))
 				out = append(out, e)
 			}
 		}
@@ -428,7 +431,7 @@ func TestAfterpayEventsOnTheRealServer(t *testing.T) {
 	// An order that no workflow runs for yet: its event comes first.
 	_, order := p.quotation(t, true, invoicedOnOrder(2000, 1))
 	id := p.workflowID(order)
-	_, err := p.temporal.DescribeWorkflowExecution(ctx, id, "")
+	_, err = p.temporal.DescribeWorkflowExecution(ctx, id, "")
 	require.Error(t, err, "no workflow for %s yet", order)
 	event := fmt.Sprintf(`{"eventId":"evt_early_%s","eventType":"payment.capture_completed","paymentId":"300000000999","token":"002.early%s",`+
 		`"merchantReference":%q,"amount":{"amount":"20.00","currency":"USD"},"createdAt":%q}`, p.run, p.run, order, time.Now().UTC().Format(time.RFC3339))

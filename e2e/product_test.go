@@ -75,6 +75,7 @@ type product struct {
 	realOdoo   bool
 	afterpay   *afterpay.Client
 	apiURL     string
+	uiURL      string
 	sim        *sandbox.Server
 	// run makes partners, products and orders of this run unique, so that
 	// the test can run again on the same database.
@@ -127,11 +128,11 @@ func startProduct(t testing.TB) *product {
 	}
 	// On SQLite in WAL mode, as `make dev` runs it, on a fixed port, so that
 	// it can be restarted under the product.
-	portLn, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	temporalAddr := portLn.Addr().String()
-	require.NoError(t, portLn.Close())
+	temporalAddr, uiAddr, codecAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	// The Web UI, as an operator sees it, reads payloads through the
+	// worker's codec server.
 	devOpts := testsuite.DevServerOptions{
+		EnableUI: true, UIPort: uiAddr[strings.LastIndex(uiAddr, ":")+1:],
 		ExistingPath:     testkit.TemporalCLI(t),
 		ClientOptions:    &client.Options{HostPort: temporalAddr, Logger: logging.TemporalLogger(logger)},
 		DBFilename:       filepath.Join(t.TempDir(), "temporal.db"),
@@ -140,6 +141,7 @@ func startProduct(t testing.TB) *product {
 		ExtraArgs: []string{
 			"--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
 			"--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=true",
+			"--ui-ip", "127.0.0.1", "--ui-codec-endpoint", "http://" + codecAddr,
 		},
 	}
 	dev, err := testsuite.StartDevServer(ctx, devOpts)
@@ -184,6 +186,11 @@ func startProduct(t testing.TB) *product {
 		"STOREFRONT_API_KEYS": e2eStorefrontKey, "SHOP_NAME": "Afterpay E2E Shop",
 		// A capture whose answer is lost is given up on quickly.
 		"AFTERPAY_MONEY_TIMEOUT": "2s", "LOG_LEVEL": "warn",
+		// Payloads are encrypted as in production, with the tests' key: the
+		// recorded histories hold no customer's data (workflows' replay
+		// and privacy tests read them with the same key).
+		"PAYLOAD_ENCRYPTION_KEYS": testkit.PayloadKeys,
+		"TEMPORAL_UI_URL":         "http://" + uiAddr, "CODEC_SERVER_ADDR": codecAddr, "CODEC_AUTH": "none",
 	}
 	cfg, err := config.Load(config.MapLookup(settings))
 	require.NoError(t, err)
@@ -220,7 +227,7 @@ func startProduct(t testing.TB) *product {
 	}()
 	p := &product{
 		cfg: cfg, temporal: tc, dev: dev, devOpts: devOpts, odoo: od, odooFaults: faults, realOdoo: target.real,
-		afterpay: ap, apiURL: apiURL, sim: sim, run: fmt.Sprintf("%x", time.Now().UnixNano()), logger: logger, settings: settings,
+		afterpay: ap, apiURL: apiURL, uiURL: "http://" + uiAddr, sim: sim, run: fmt.Sprintf("%x", time.Now().UnixNano()), logger: logger, settings: settings,
 	}
 	p.startWorker(t)
 	t.Cleanup(func() { p.stopWorker(t); cancel(); <-apiDone; tc.Close(); _ = p.dev.Stop() })
@@ -616,4 +623,13 @@ func (p *product) saveHistory(t testing.TB, order, name string) {
 	data, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(history)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".json"), data, 0o644))
+}
+
+// freeAddr returns a loopback address with a port free right now.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
 }

@@ -5,6 +5,10 @@
 //	                              summary, then the whole state as JSON
 //	starter demo [-order S00042]  confirm a demo order and pay it end to end
 //	starter setup-odoo            prepare an Odoo 18 database for the product
+//	starter reconcile [-from DAY] [-to DAY] [-json]
+//	                              compare Afterpay, Odoo and the payment workflows
+//	                              now and print the report
+//	starter doctor [-json]        check everything the product depends on
 //
 // and the operator's actions on a payment, sent to its workflow as the
 // workflows.UpdateOperatorAction update, whose answer they print:
@@ -56,7 +60,10 @@ commands:
   status -order NAME           print where an order's payment stands (a summary, then the JSON)
   demo [-order NAME]           confirm a demo order in Odoo and pay it through the simulator
   setup-odoo                   create the Afterpay provider, fields and automation rules in Odoo
-` + operatorUsage + disputeUsage
+  reconcile [-from DAY] [-to DAY] [-json]
+                               compare Afterpay, Odoo and the payment workflows now (days YYYY-MM-DD, UTC;
+                               default: RECONCILE_DAYS up to now), start missing payments, print the report
+` + doctorUsage + operatorUsage + disputeUsage
 
 func main() {
 	if len(os.Args) < 2 {
@@ -68,10 +75,13 @@ func main() {
 	err := run(ctx, os.Args[1], os.Args[2:], os.Stdout)
 	var usageErr usageError
 	var refused refusedError
+	var unhealthy doctorFailedError
 	switch {
 	case errors.As(err, &usageErr):
 		fmt.Fprintf(os.Stderr, "%v\n\n%s", err, usage)
 		os.Exit(2)
+	case errors.As(err, &unhealthy):
+		os.Exit(1) // the report says what failed
 	case errors.As(err, &refused):
 		fmt.Fprintln(os.Stderr, refused)
 		os.Exit(1)
@@ -87,6 +97,13 @@ type usageError struct{ error }
 var dialTemporal = app.DialTemporal
 
 func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
+	if cmd == "doctor" {
+		// Its own flags; it reports a configuration it cannot read itself.
+		return doctorCommand(ctx, args, out)
+	}
+	if cmd == "reconcile" {
+		return reconcileCommand(ctx, args, out) // its own flags: -from, -to, -json
+	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	order := fs.String("order", "", "Odoo sale order name, e.g. S00042")
 	id := fs.Int64("id", 0, "Odoo sale order id (optional hint)")

@@ -75,6 +75,8 @@ func setEnv(t *testing.T, odooURL, database, publicURL string) {
 		"AFTERPAY_SECRET_KEY":  "afterpay-secret-key",
 		"ODOO_WEBHOOK_TOKEN":   webhookToken,
 		"API_PUBLIC_URL":       publicURL,
+		// Payloads are encrypted, as in production.
+		"PAYLOAD_ENCRYPTION_KEYS": testkit.PayloadKeys,
 	} {
 		t.Setenv(k, v)
 	}

@@ -57,6 +57,8 @@ func operatorAction(cmd string, f operatorFlags) (workflows.OperatorAction, erro
 		return act, usageError{fmt.Errorf("unknown command %q", cmd)}
 	case f.order == "":
 		return act, usageError{fmt.Errorf("%s needs -order", cmd)}
+	case act.By == "":
+		return act, usageError{fmt.Errorf("%s needs -by WHO: every operator action records who sent it ($USER is not set)", cmd)}
 	case len(f.extra) > 0:
 		return act, usageError{fmt.Errorf("%s: unexpected arguments %q (quote a note of several words: -note \"…\")", cmd, f.extra)}
 	}

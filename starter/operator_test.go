@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/mocks"
@@ -21,7 +22,9 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/odoo-afterpay/bridge/codec"
 	"github.com/odoo-afterpay/bridge/config"
+	"github.com/odoo-afterpay/bridge/internal/app"
 	"github.com/odoo-afterpay/bridge/internal/testkit"
 	"github.com/odoo-afterpay/bridge/money"
 	"github.com/odoo-afterpay/bridge/workflows"
@@ -193,7 +196,7 @@ func TestOperatorCommandRefused(t *testing.T) {
 			fakeTemporal(t, tc)
 			tc.On("UpdateWorkflow", mock.Anything, mock.Anything).Return(refusedWith(t, refusal), nil).Once()
 			tc.On("Close").Return().Once()
-			out, err := runStarter("retry", "-order", "S00042")
+			out, err := runStarter("retry", "-order", "S00042", "-by", "erin")
 			require.Error(t, err)
 			var refused refusedError
 			require.True(t, errors.As(err, &refused), "%T %v", err, err)
@@ -211,7 +214,7 @@ func TestOperatorCommandWithoutARunningPayment(t *testing.T) {
 	fakeTemporal(t, tc)
 	tc.On("UpdateWorkflow", mock.Anything, mock.Anything).Return(nil, serviceerror.NewNotFound("workflow execution already completed")).Once()
 	tc.On("Close").Return().Once()
-	_, err := runStarter("refund", "-order", "S00042", "-amount", "5")
+	_, err := runStarter("refund", "-order", "S00042", "-amount", "5", "-by", "erin")
 	require.ErrorContains(t, err, "no running payment workflow afterpay-payment:shop:S00042")
 	var refused refusedError
 	require.False(t, errors.As(err, &refused), "not a refusal")
@@ -297,35 +300,57 @@ func TestOperatorCommandsAgainstTemporal(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = dev.Stop() })
 
-	w := worker.New(dev.Client(), "operator-test", worker.Options{})
+	setEnv(t, "http://127.0.0.1:1", "shop", "http://127.0.0.1:8080")
+	t.Setenv("TEMPORAL_ADDRESS", dev.FrontendHostPort())
+	// The stand-in's worker dials as the product's worker does: the
+	// operator's actions reach it encrypted.
+	cfg, err := config.FromEnv()
+	require.NoError(t, err)
+	tc, err := app.DialTemporal(ctx, cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	t.Cleanup(tc.Close)
+	w := worker.New(tc, "operator-test", worker.Options{})
 	w.RegisterWorkflowWithOptions(standInPayment, workflow.RegisterOptions{Name: "stand-in-payment"})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 
-	setEnv(t, "http://127.0.0.1:1", "shop", "http://127.0.0.1:8080")
-	t.Setenv("TEMPORAL_ADDRESS", dev.FrontendHostPort())
 	wid := workflows.PaymentWorkflowID("shop", "S00042")
-	payment, err := dev.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wid, TaskQueue: "operator-test"}, "stand-in-payment")
+	payment, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wid, TaskQueue: "operator-test"}, "stand-in-payment")
 	require.NoError(t, err)
 
 	out, err := runStarter("refund", "-order", "S00042", "-amount", "12.5", "-note", "damaged", "-by", "erin")
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(out, "refund accepted: 12.50 by erin (damaged)\n"), out)
+	// The action is stored encrypted: the operator's note is not in the history.
+	events := tc.GetWorkflowHistory(ctx, wid, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	updates := 0
+	for events.HasNext() {
+		ev, err := events.Next()
+		require.NoError(t, err)
+		if a := ev.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil {
+			updates++
+			for _, p := range a.GetAcceptedRequest().GetInput().GetArgs().GetPayloads() {
+				require.True(t, codec.Encrypted(p), "update input stored in clear")
+				require.NotContains(t, string(p.GetData()), "damaged")
+			}
+		}
+	}
+	require.Equal(t, 1, updates)
 
-	_, err = runStarter("void", "-order", "S00042")
+	_, err = runStarter("void", "-order", "S00042", "-by", "erin")
 	var refused refusedError
 	require.True(t, errors.As(err, &refused), "%T %v", err, err)
 	require.Equal(t, "refused: nothing is authorised and not captured; nothing to void", err.Error())
 
-	_, err = runStarter("retry", "-order", "S00042")
+	_, err = runStarter("retry", "-order", "S00042", "-by", "erin")
 	require.True(t, errors.As(err, &refused), "%T %v", err, err)
 	require.Equal(t, "refused: the payment does not need attention (it is completed); nothing to retry", err.Error())
 
 	// The stand-in ends after its second accepted action.
-	_, err = runStarter("resolve", "-order", "S00042", "-note", "by hand")
+	_, err = runStarter("resolve", "-order", "S00042", "-note", "by hand", "-by", "erin")
 	require.NoError(t, err)
 	require.NoError(t, payment.Get(ctx, nil))
-	_, err = runStarter("retry", "-order", "S00042")
+	_, err = runStarter("retry", "-order", "S00042", "-by", "erin")
 	require.ErrorContains(t, err, "no running payment workflow "+wid)
 	require.False(t, errors.As(err, &refused))
 }
@@ -352,4 +377,13 @@ func standInPayment(ctx workflow.Context) error {
 		return err
 	}
 	return workflow.Await(ctx, func() bool { return accepted == 2 && workflow.AllHandlersFinished(ctx) })
+}
+
+func TestOperatorCommandsNeedToKnowWhoSendsThem(t *testing.T) {
+	setEnv(t, "http://127.0.0.1:1", "shop", "http://127.0.0.1:8080")
+	t.Setenv("USER", "")
+	_, err := runStarter("retry", "-order", "S00042")
+	var usage usageError
+	require.True(t, errors.As(err, &usage), "%T %v", err, err)
+	require.ErrorContains(t, err, "retry needs -by WHO")
 }

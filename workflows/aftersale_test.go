@@ -207,13 +207,14 @@ func TestOperatorRefundsAndVoidsAreCheckedThenRecordedInOdoo(t *testing.T) {
 	h.env.OnActivity(act.RecordRefund, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
 		recorded = args.Get(1).(activities.RecordRefundInput)
 	}).Return(&activities.RecordedRefund{CreditNoteID: 41, CreditNoteName: "RINV/2026/00041", PaymentID: 95}, nil).Once()
-	var tooMuch, badAmount, void, retry, unknown, refund, duplicate updateResult
+	var tooMuch, badAmount, void, retry, unknown, refund, duplicate, anonymous updateResult
 	h.env.RegisterDelayedCallback(func() {
-		h.env.UpdateWorkflow(UpdateOperatorAction, "u1", &tooMuch, OperatorAction{Action: ActionRefund, Amount: "110.01"})
-		h.env.UpdateWorkflow(UpdateOperatorAction, "u2", &badAmount, OperatorAction{Action: ActionRefund, Amount: "12.345"})
-		h.env.UpdateWorkflow(UpdateOperatorAction, "u3", &void, OperatorAction{Action: ActionVoid})
-		h.env.UpdateWorkflow(UpdateOperatorAction, "u4", &retry, OperatorAction{Action: ActionRetry})
-		h.env.UpdateWorkflow(UpdateOperatorAction, "u5", &unknown, OperatorAction{Action: "capture"})
+		h.env.UpdateWorkflow(UpdateOperatorAction, "u1", &tooMuch, OperatorAction{Action: ActionRefund, Amount: "110.01", By: "ops@shop"})
+		h.env.UpdateWorkflow(UpdateOperatorAction, "u2", &badAmount, OperatorAction{Action: ActionRefund, Amount: "12.345", By: "ops@shop"})
+		h.env.UpdateWorkflow(UpdateOperatorAction, "u3", &void, OperatorAction{Action: ActionVoid, By: "ops@shop"})
+		h.env.UpdateWorkflow(UpdateOperatorAction, "u4", &retry, OperatorAction{Action: ActionRetry, By: "ops@shop"})
+		h.env.UpdateWorkflow(UpdateOperatorAction, "u5b", &anonymous, OperatorAction{Action: ActionRefund, Amount: "10.00"})
+		h.env.UpdateWorkflow(UpdateOperatorAction, "u5", &unknown, OperatorAction{Action: "capture", By: "ops@shop"})
 		h.env.UpdateWorkflow(UpdateOperatorAction, "u6", &refund, OperatorAction{Action: ActionRefund, Amount: "25.00", Note: "goodwill, late delivery", By: "ops@shop"})
 	}, 5*24*time.Hour)
 	h.env.RegisterDelayedCallback(func() {
@@ -226,6 +227,7 @@ func TestOperatorRefundsAndVoidsAreCheckedThenRecordedInOdoo(t *testing.T) {
 	require.ErrorContains(t, badAmount.rejected, `amount "12.345"`)
 	require.ErrorContains(t, void.rejected, "nothing is authorised and open to capture")
 	require.ErrorContains(t, retry.rejected, "does not need attention")
+	require.ErrorContains(t, anonymous.rejected, `say who you are: add "by"`, "every operator action records who sent it")
 	require.ErrorContains(t, unknown.rejected, `unknown action "capture"`)
 	require.NoError(t, refund.rejected)
 	require.Equal(t, "refunded 25.00 USD at Afterpay (refund r-1) and recorded it in Odoo with credit note RINV/2026/00041; Afterpay holds 85.00 USD", refund.value)
@@ -249,7 +251,7 @@ func TestAnOperatorVoidsWhatADeferredPaymentStillHasAuthorised(t *testing.T) {
 	h.signalReturn(time.Minute, ReturnSuccess, testToken)
 	var refund, partial, rest updateResult
 	h.env.RegisterDelayedCallback(func() {
-		h.env.UpdateWorkflow(UpdateOperatorAction, "r", &refund, OperatorAction{Action: ActionRefund})
+		h.env.UpdateWorkflow(UpdateOperatorAction, "r", &refund, OperatorAction{Action: ActionRefund, By: "ops@shop"})
 		h.env.UpdateWorkflow(UpdateOperatorAction, "v1", &partial, OperatorAction{Action: ActionVoid, Amount: "10.00", By: "ops@shop"})
 	}, 24*time.Hour+time.Hour)
 	h.env.RegisterDelayedCallback(func() {
@@ -335,7 +337,7 @@ func TestARefundAtAfterpayOdooRecordedHalfWayIsFinishedOnRetry(t *testing.T) {
 		h.env.SignalWorkflow(SignalOdooEvent, OdooEvent{ID: "account.move:41:posted", Kind: OdooCreditNotePosted, Model: "account.move", RecordID: 41})
 	}, 48*time.Hour)
 	h.env.RegisterDelayedCallback(func() {
-		h.env.UpdateWorkflow(UpdateOperatorAction, "retry-1", &retried, OperatorAction{Action: ActionRetry})
+		h.env.UpdateWorkflow(UpdateOperatorAction, "retry-1", &retried, OperatorAction{Action: ActionRetry, By: "ops@shop"})
 	}, 72*time.Hour)
 	h.execute(input())
 	require.Equal(t, StatusCompleted, h.result().Status)

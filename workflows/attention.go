@@ -70,11 +70,11 @@ func (r *run) park(ctx workflow.Context, err error) error {
 		r.logger.Error("Payment needs attention", "phase", r.s.Phase, "reason", reason, "error", err)
 		r.setStatus(ctx, StatusNeedsAttention)
 		body := fmt.Sprintf("Afterpay payment needs attention while %s: %s. What to do: %s.", phaseWords[r.s.Phase], reason, todo)
-		nctx := workflow.WithActivityOptions(ctx, parkNoteOptions())
+		nctx := onOdoo(ctx, parkNoteOptions())
 		r.noteBestEffortWith(nctx, fmt.Sprintf("attention:%s:%d", r.s.Phase, len(r.s.Inbox.Seen)), body)
 		if !auto && r.s.Order.ID != 0 {
 			// A person must act: Odoo puts it on their to-do list.
-			if err := workflow.ExecuteActivity(nctx, act.ScheduleOrderActivity, activities.OrderActivityInput{
+			if err := workflow.ExecuteActivity(titled(nctx, "Odoo activity: the Afterpay payment needs attention"), act.ScheduleOrderActivity, activities.OrderActivityInput{
 				OrderID: r.s.Order.ID, Summary: "Afterpay payment needs attention", Note: body, Deadline: now,
 			}).Get(ctx, nil); err != nil {
 				r.logger.Error("Scheduling the attention activity failed", "error", err)

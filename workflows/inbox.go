@@ -102,10 +102,18 @@ type channels struct {
 
 func newChannels(ctx workflow.Context) channels {
 	return channels{
-		customerReturn: workflow.GetSignalChannel(ctx, SignalCustomerReturn),
-		afterpayEvent:  workflow.GetSignalChannel(ctx, SignalAfterpayEvent),
-		operator:       workflow.GetSignalChannel(ctx, SignalOperatorAction),
-		odooEvent:      workflow.GetSignalChannel(ctx, SignalOdooEvent),
+		customerReturn: workflow.GetSignalChannelWithOptions(ctx, SignalCustomerReturn, workflow.SignalChannelOptions{
+			Description: `The customer's return from Afterpay's checkout page, as the API sends it: {"status":"SUCCESS","orderToken":"002.…"}. Prefer the update customer-returned, which answers the outcome.`,
+		}),
+		afterpayEvent: workflow.GetSignalChannelWithOptions(ctx, SignalAfterpayEvent, workflow.SignalChannelOptions{
+			Description: `An event Afterpay reported (the API sends these from verified webhooks), applied once per id: {"id":"evt-1","kind":"payment.refund_settled","orderId":"…"}; kinds: payment.capture_completed, payment.refund_settled, payment.auth_voided, dispute.`,
+		}),
+		operator: workflow.GetSignalChannelWithOptions(ctx, SignalOperatorAction, workflow.SignalChannelOptions{
+			Description: `An operator's action, for scripts (the Web UI should send the update "operator", which refuses a wrong action at once): {"action":"retry","by":"you@shop"}, {"action":"resolve","note":"…","by":"you@shop"}, {"action":"refund","amount":"12.50","note":"…","by":"you@shop"}, {"action":"void","by":"you@shop"}. "by" is required.`,
+		}),
+		odooEvent: workflow.GetSignalChannelWithOptions(ctx, SignalOdooEvent, workflow.SignalChannelOptions{
+			Description: `Something happened to the order in Odoo (the API sends these from Odoo's automation rules), applied once per id; the workflow reads Odoo itself: {"id":"account.move:9:posted","kind":"credit_note_posted","model":"account.move","recordId":9}.`,
+		}),
 	}
 }
 
@@ -168,6 +176,7 @@ func (r *run) waitFor(ctx workflow.Context, d time.Duration, summary string, wan
 		if m := r.s.Inbox.take(want); m != nil {
 			return m, nil
 		}
+		r.showDetails(ctx, summary)
 		ready := func() bool { return r.ch.waiting() || r.s.Inbox.has(want) }
 		if d <= 0 {
 			if err := workflow.Await(ctx, ready); err != nil {

@@ -41,7 +41,7 @@ func LateCreditNote(ctx workflow.Context, in LateCreditNoteInput) error {
 	}
 	ctx = withOdoo(ctx)
 	var order activities.OrderState
-	if err := workflow.ExecuteActivity(ctx, act.ReadOrderState, activities.ReadOrderInput{ID: in.OrderID, Name: in.OrderName}).Get(ctx, &order); err != nil {
+	if err := workflow.ExecuteActivity(titled(ctx, "Read order "+in.OrderName+" from Odoo"), act.ReadOrderState, activities.ReadOrderInput{ID: in.OrderID, Name: in.OrderName}).Get(ctx, &order); err != nil {
 		return err
 	}
 	name := in.CreditNoteName
@@ -52,12 +52,12 @@ func LateCreditNote(ctx workflow.Context, in LateCreditNoteInput) error {
 		"and nothing refunds through Afterpay after that. What to do: pay the customer back another way (bank transfer) and register that payment on the credit note.",
 		name, in.PaymentEnded.UTC().Format("2006-01-02"), in.PaymentStatus)
 	marker := "[afterpay:" + workflow.GetInfo(ctx).WorkflowExecution.ID + "]"
-	if err := workflow.ExecuteActivity(ctx, act.PostOrderNote, activities.NoteInput{
+	if err := workflow.ExecuteActivity(titled(ctx, "Note on order "+in.OrderName+": credit note "+name+" was not refunded"), act.PostOrderNote, activities.NoteInput{
 		OrderID: order.ID, Body: body + " " + marker, Marker: marker,
 	}).Get(ctx, nil); err != nil {
 		return err
 	}
-	return workflow.ExecuteActivity(ctx, act.ScheduleOrderActivity, activities.OrderActivityInput{
+	return workflow.ExecuteActivity(titled(ctx, "Odoo activity: credit note "+name+" was not refunded"), act.ScheduleOrderActivity, activities.OrderActivityInput{
 		OrderID: order.ID, Summary: "Afterpay did not refund credit note " + name, Note: body, Deadline: workflow.Now(ctx),
 	}).Get(ctx, nil)
 }

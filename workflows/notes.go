@@ -32,7 +32,7 @@ func (r *run) noteWith(ctx workflow.Context, key, body string) error {
 		return nil
 	}
 	marker := "[afterpay:" + workflow.GetInfo(ctx).WorkflowExecution.ID + ":" + key + "]"
-	return workflow.ExecuteActivity(ctx, act.PostOrderNote, activities.NoteInput{
+	return workflow.ExecuteActivity(titled(ctx, "Note on order "+r.in.OrderName+": "+clip(body, 80)), act.PostOrderNote, activities.NoteInput{
 		OrderID: r.s.Order.ID, Body: body + " " + marker, Marker: marker,
 	}).Get(ctx, nil)
 }
@@ -60,7 +60,7 @@ func (r *run) showOnOrderWith(ctx workflow.Context, status, instalments string) 
 	if r.s.Order.ID == 0 {
 		return
 	}
-	err := workflow.ExecuteActivity(ctx, act.SetOrderAfterpay, activities.OrderAfterpayInput{
+	err := workflow.ExecuteActivity(titled(ctx, "Show \""+status+"\" on the order's Afterpay tab"), act.SetOrderAfterpay, activities.OrderAfterpayInput{
 		OrderID: r.s.Order.ID, AfterpayOrderID: r.s.AfterpayOrderID, Status: status, Instalments: instalments,
 	}).Get(ctx, nil)
 	if err != nil {

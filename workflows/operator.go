@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -14,6 +15,9 @@ import (
 // the update's validator the refusal is the answer and nothing is written
 // to history.
 func (r *run) validateOperatorAction(op OperatorAction) error {
+	if strings.TrimSpace(op.By) == "" {
+		return errors.New(`say who you are: add "by" (e.g. "by":"you@shop"); every operator action records who sent it`)
+	}
 	switch op.Action {
 	case ActionRetry, ActionResolve:
 		if r.s.Attention == nil {
@@ -99,7 +103,7 @@ func (r *run) operatorRefund(ctx workflow.Context, id, by string, op *OperatorAc
 	}
 	key := "operator-refund:" + id
 	var refund activities.RefundOutcome
-	err := workflow.ExecuteActivity(withAfterpay(ctx), act.RefundPayment, activities.RefundInput{
+	err := workflow.ExecuteActivity(titled(withAfterpay(ctx), "Refund "+amount.String()+" at Afterpay, for "+by), act.RefundPayment, activities.RefundInput{
 		OrderID: r.s.AfterpayOrderID, Amount: amount, RequestID: r.requestID(ctx, key),
 		MerchantReference: fmt.Sprintf("%s-operator-refund-%d", r.in.OrderName, len(r.s.Operator)+1),
 	}).Get(ctx, &refund)

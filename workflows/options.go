@@ -12,8 +12,36 @@ import (
 // room to reverse (no fee) inside Afterpay's 10-minute reversal window.
 const DefaultRecordWindow = 7 * time.Minute
 
+// Afterpay's and Odoo's activities run on task queues of their own, named
+// after the workflow's: each peer's calls are rate-limited on its queue,
+// and a slow Odoo cannot hold up Afterpay calls (or the other way round).
+const (
+	afterpayQueueSuffix = "-afterpay"
+	odooQueueSuffix     = "-odoo"
+)
+
+// AfterpayTaskQueue is the task queue of the Afterpay activities of
+// workflows on taskQueue.
+func AfterpayTaskQueue(taskQueue string) string { return taskQueue + afterpayQueueSuffix }
+
+// OdooTaskQueue is the task queue of the Odoo activities of workflows on
+// taskQueue.
+func OdooTaskQueue(taskQueue string) string { return taskQueue + odooQueueSuffix }
+
+// onOdoo runs the activities of ctx with o on the Odoo task queue.
+func onOdoo(ctx workflow.Context, o workflow.ActivityOptions) workflow.Context {
+	o.TaskQueue = OdooTaskQueue(workflow.GetInfo(ctx).TaskQueueName)
+	return workflow.WithActivityOptions(ctx, o)
+}
+
+// onAfterpay runs the activities of ctx with o on the Afterpay task queue.
+func onAfterpay(ctx workflow.Context, o workflow.ActivityOptions) workflow.Context {
+	o.TaskQueue = AfterpayTaskQueue(workflow.GetInfo(ctx).TaskQueueName)
+	return workflow.WithActivityOptions(ctx, o)
+}
+
 func withOdoo(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	return onOdoo(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    45 * time.Second, // the client's own call timeout is 30 s
 		ScheduleToCloseTimeout: 30 * time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
@@ -58,7 +86,7 @@ func parkNoteOptions() workflow.ActivityOptions {
 }
 
 func withAfterpay(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	return onAfterpay(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    90 * time.Second, // Afterpay's money calls may take 70 s
 		ScheduleToCloseTimeout: 20 * time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
@@ -77,4 +105,30 @@ func compensationOptions() workflow.ActivityOptions {
 			InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
 		},
 	}
+}
+
+// titled gives the activities of ctx a summary: the Web UI shows it on each
+// activity, so an operator reads what the payment did without opening its
+// input.
+func titled(ctx workflow.Context, summary string) workflow.Context {
+	o := workflow.GetActivityOptions(ctx)
+	o.Summary = summary
+	return workflow.WithActivityOptions(ctx, o)
+}
+
+// clip shortens s to at most n runes, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// orderTotal is the order's total as the summaries show it.
+func (r *run) orderTotal() string {
+	if r.s.Order.Total == nil {
+		return "the order's total"
+	}
+	return r.s.Order.Total.String()
 }

@@ -229,6 +229,7 @@ func (r *run) setStatus(ctx workflow.Context, s Status) {
 		return
 	}
 	r.s.Status = s
+	r.showDetails(ctx, "")
 	if err := workflow.UpsertTypedSearchAttributes(ctx, PaymentStatusKey.ValueSet(string(s))); err != nil {
 		r.logger.Error("Upserting PaymentStatus failed", "error", err)
 	}
@@ -239,6 +240,7 @@ func (r *run) finish(ctx workflow.Context, s Status, reason string) {
 	r.setStatus(ctx, s)
 	r.s.Reason = reason
 	r.s.Phase = PhaseDone
+	r.showDetails(ctx, "")
 	r.logger.Info("Payment finished", "status", s, "reason", reason)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -718,7 +719,7 @@ func TestAPaymentOdooRefusesToBookWaitsForAnOperatorWhoRetries(t *testing.T) {
 	var refusal, acceptance updateResult
 	h.env.RegisterDelayedCallback(func() {
 		parked = h.status()
-		h.env.UpdateWorkflow(UpdateOperatorAction, "resolve-without-note", &refusal, OperatorAction{Action: ActionResolve})
+		h.env.UpdateWorkflow(UpdateOperatorAction, "resolve-without-note", &refusal, OperatorAction{Action: ActionResolve, By: "ops@shop"})
 		h.env.UpdateWorkflow(UpdateOperatorAction, "retry-1", &acceptance, OperatorAction{Action: ActionRetry, By: "finance@shop"})
 	}, 48*time.Hour)
 	h.execute(input())
@@ -1044,4 +1045,71 @@ func TestACapturedOrderCancelledInOdooAsksForACreditNote(t *testing.T) {
 	require.Equal(t, "Refund the Afterpay payment of this cancelled order", ask.Summary)
 	require.Contains(t, ask.Note, "post a credit note")
 	require.Zero(t, h.calls["RefundPayment"]+h.calls["ReversePayment"], "the refund follows the credit note")
+}
+
+func TestAfterpayAndOdooActivitiesRunOnTheirOwnTaskQueues(t *testing.T) {
+	h := newHarness(t)
+	queues := map[string]string{}
+	h.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		queues[info.ActivityType.Name] = info.TaskQueue
+	})
+	h.expectCheckout()
+	h.expectCapture()
+	h.expectRecording()
+	h.expectAccounting()
+	h.expectNotes()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	h.execute(input())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	afterpay := map[string]bool{"CreateCheckout": true, "CapturePayment": true, "LookupPayment": true}
+	for name, queue := range queues {
+		want := OdooTaskQueue("default-test-taskqueue")
+		if afterpay[name] {
+			want = AfterpayTaskQueue("default-test-taskqueue")
+		}
+		require.Equal(t, want, queue, "activity %s", name)
+	}
+	require.Contains(t, queues, "CapturePayment")
+	require.Contains(t, queues, "BookPayment")
+}
+
+// The Web UI shows a payment's current details and its handlers'
+// descriptions: what it is, where it stands, what it waits for.
+func TestThePaymentDescribesItselfToTheWebUI(t *testing.T) {
+	h := newHarness(t)
+	h.expectCheckout()
+	h.expectCapture()
+	h.expectRecording()
+	h.env.OnActivity(act.BookPayment, mock.Anything, mock.Anything).Return(int64(0), odooRefused("Please define a payment method line on your payment.")).Once()
+	h.expectAccounting()
+	h.expectNotes()
+	h.env.OnActivity(act.ScheduleOrderActivity, mock.Anything, mock.Anything).Return(nil).Maybe()
+	h.signalReturn(time.Minute, ReturnSuccess, testToken)
+	var waiting, parked *sdkpb.WorkflowMetadata
+	metadata := func() *sdkpb.WorkflowMetadata {
+		v, err := h.env.QueryWorkflow("__temporal_workflow_metadata")
+		require.NoError(t, err)
+		var md sdkpb.WorkflowMetadata
+		require.NoError(t, v.Get(&md))
+		return &md
+	}
+	h.env.RegisterDelayedCallback(func() { waiting = metadata() }, 30*time.Second)
+	h.env.RegisterDelayedCallback(func() {
+		parked = metadata()
+		h.env.UpdateWorkflow(UpdateOperatorAction, "retry-1", &updateResult{}, OperatorAction{Action: ActionRetry, By: "ops@shop"})
+	}, time.Hour)
+	h.execute(input())
+	require.Equal(t, StatusCompleted, h.result().Status)
+	require.Contains(t, waiting.GetCurrentDetails(), "**awaiting_customer**: Afterpay payment of order S00042 (110.00 USD)")
+	require.Contains(t, waiting.GetCurrentDetails(), "Waiting: Wait for the customer until")
+	require.Contains(t, parked.GetCurrentDetails(), "**Needs attention**: the captured payment could not be booked in the Afterpay journal")
+	require.Contains(t, parked.GetCurrentDetails(), "held 110.00 USD")
+	described := map[string]string{}
+	for _, d := range append(append(parked.GetDefinition().GetQueryDefinitions(), parked.GetDefinition().GetSignalDefinitions()...), parked.GetDefinition().GetUpdateDefinitions()...) {
+		described[d.GetName()] = d.GetDescription()
+	}
+	for _, name := range []string{QueryStatus, QueryCheckout, SignalCustomerReturn, SignalAfterpayEvent, SignalOperatorAction, SignalOdooEvent, UpdateOperatorAction, UpdateCustomerReturn} {
+		require.NotEmpty(t, described[name], "%s has a description", name)
+	}
+	require.Contains(t, described[SignalOperatorAction], `"by"`)
 }

@@ -177,7 +177,7 @@ func (r *run) orderCancelledAfterPayment(ctx workflow.Context) error {
 	body := fmt.Sprintf("The order was cancelled in Odoo after the customer paid %s with Afterpay (order %s). Refund it: post a credit note for what the customer gets back; the refund at Afterpay follows from it.",
 		net, r.s.AfterpayOrderID)
 	r.noteBestEffort(ctx, "cancelled-after-payment", body)
-	return workflow.ExecuteActivity(withOdoo(ctx), act.ScheduleOrderActivity, activities.OrderActivityInput{
+	return workflow.ExecuteActivity(titled(withOdoo(ctx), "Odoo activity: refund the Afterpay payment of this cancelled order"), act.ScheduleOrderActivity, activities.OrderActivityInput{
 		OrderID: r.s.Order.ID, Summary: "Refund the Afterpay payment of this cancelled order", Note: body, Deadline: workflow.Now(ctx),
 	}).Get(ctx, nil)
 }
@@ -188,7 +188,7 @@ func (r *run) void(ctx workflow.Context, key string, amount money.Money) error {
 		return nil
 	}
 	var p activities.PaymentOutcome
-	err := workflow.ExecuteActivity(withAfterpay(ctx), act.Void, activities.VoidInput{
+	err := workflow.ExecuteActivity(titled(withAfterpay(ctx), "Void "+amount.String()+" of the authorisation at Afterpay"), act.Void, activities.VoidInput{
 		OrderID: r.s.AfterpayOrderID, Amount: amount, RequestID: r.requestID(ctx, key),
 	}).Get(ctx, &p)
 	if err != nil {
@@ -202,7 +202,7 @@ func (r *run) void(ctx workflow.Context, key string, amount money.Money) error {
 // before Afterpay voids the rest of the authorisation.
 func (r *run) warnAuthExpiry(ctx workflow.Context) error {
 	open := r.s.Ledger.OpenToCapture()
-	err := workflow.ExecuteActivity(withOdoo(ctx), act.ScheduleOrderActivity, activities.OrderActivityInput{
+	err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Odoo activity: ship before the Afterpay authorisation expires"), act.ScheduleOrderActivity, activities.OrderActivityInput{
 		OrderID: r.s.Order.ID, Summary: "Ship before the Afterpay authorisation expires",
 		Note: fmt.Sprintf("%s of this order's Afterpay payment is authorised and not captured yet. Afterpay voids it on %s: deliver the rest of the order before then, or the customer will not pay for it.",
 			open, r.s.AuthExpires.UTC().Format("2006-01-02 15:04 MST")),
@@ -278,7 +278,7 @@ func (r *run) applyDispute(ctx workflow.Context, ev *AfterpayEvent) error {
 	if !deadline.IsZero() {
 		deadline = deadline.Add(-24 * time.Hour) // a day to spare
 	}
-	return workflow.ExecuteActivity(withOdoo(ctx), act.ScheduleOrderActivity, activities.OrderActivityInput{
+	return workflow.ExecuteActivity(titled(withOdoo(ctx), "Odoo activity: respond to Afterpay dispute "+d.ID), act.ScheduleOrderActivity, activities.OrderActivityInput{
 		OrderID: r.s.Order.ID, Summary: "Respond to Afterpay dispute " + d.ID, Deadline: deadline,
 		Note: body + " Submit evidence or accept it with `starter dispute-evidence` / `starter dispute-accept`.",
 	}).Get(ctx, nil)
@@ -301,7 +301,7 @@ func (r *run) reconcileAndClose(ctx workflow.Context) error {
 		}
 	}
 	var found activities.PaymentLookup
-	if err := workflow.ExecuteActivity(withAfterpay(ctx), act.LookupPayment, r.s.Checkout.Token).Get(ctx, &found); err != nil {
+	if err := workflow.ExecuteActivity(titled(withAfterpay(ctx), "Read Afterpay's record of the payment for the final reconciliation"), act.LookupPayment, r.s.Checkout.Token).Get(ctx, &found); err != nil {
 		return err
 	}
 	l := r.s.Ledger

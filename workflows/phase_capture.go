@@ -15,7 +15,7 @@ import (
 // because its answer did not arrive.
 func (r *run) capture(ctx workflow.Context) error {
 	var order activities.OrderState
-	if err := workflow.ExecuteActivity(withOdoo(ctx), act.ReadOrderState, activities.ReadOrderInput{ID: r.s.Order.ID, Name: r.in.OrderName}).Get(ctx, &order); err != nil {
+	if err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Check in Odoo that order "+r.in.OrderName+" is still confirmed"), act.ReadOrderState, activities.ReadOrderInput{ID: r.s.Order.ID, Name: r.in.OrderName}).Get(ctx, &order); err != nil {
 		return err
 	}
 	if order.State == "cancel" {
@@ -25,11 +25,11 @@ func (r *run) capture(ctx workflow.Context) error {
 	var payment activities.PaymentOutcome
 	var err error
 	if r.deferred() {
-		err = workflow.ExecuteActivity(withAfterpay(ctx), act.Authorise, activities.AuthoriseInput{
+		err = workflow.ExecuteActivity(titled(withAfterpay(ctx), "Authorise "+r.orderTotal()+" at Afterpay"), act.Authorise, activities.AuthoriseInput{
 			Token: r.s.Checkout.Token, RequestID: r.requestID(ctx, "auth"), MerchantReference: r.in.OrderName,
 		}).Get(ctx, &payment)
 	} else {
-		err = workflow.ExecuteActivity(withAfterpay(ctx), act.CapturePayment, activities.CaptureInput{
+		err = workflow.ExecuteActivity(titled(withAfterpay(ctx), "Capture "+r.orderTotal()+" at Afterpay"), act.CapturePayment, activities.CaptureInput{
 			Token: r.s.Checkout.Token, MerchantReference: r.in.OrderName,
 		}).Get(ctx, &payment)
 	}
@@ -51,7 +51,7 @@ func (r *run) capture(ctx workflow.Context) error {
 	}
 	// Any other failure leaves the outcome open: look it up.
 	var found activities.PaymentLookup
-	if lerr := workflow.ExecuteActivity(withAfterpay(ctx), act.LookupPayment, r.s.Checkout.Token).Get(ctx, &found); lerr != nil {
+	if lerr := workflow.ExecuteActivity(titled(withAfterpay(ctx), "Look the payment up at Afterpay: did the call go through?"), act.LookupPayment, r.s.Checkout.Token).Get(ctx, &found); lerr != nil {
 		// Neither the call nor the look-up answered: wait for Afterpay (or
 		// for its credentials to be fixed) and try both again.
 		return err

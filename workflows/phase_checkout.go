@@ -24,7 +24,7 @@ const (
 func (r *run) createCheckout(ctx workflow.Context) error {
 	if r.s.Checkout.Token == "" {
 		var created activities.CheckoutCreated
-		err := workflow.ExecuteActivity(withAfterpay(ctx), act.CreateCheckout, activities.CheckoutInput{
+		err := workflow.ExecuteActivity(titled(withAfterpay(ctx), "Create the Afterpay checkout for order "+r.in.OrderName), act.CreateCheckout, activities.CheckoutInput{
 			OrderID: r.s.Order.ID, OrderName: r.in.OrderName, ReturnURL: r.returnURL(),
 		}).Get(ctx, &created)
 		if rej, ok := activities.RejectionOf(err); ok {
@@ -51,7 +51,7 @@ func (r *run) createCheckout(ctx workflow.Context) error {
 	}
 	if r.s.TransactionID == 0 {
 		var txID int64
-		err := workflow.ExecuteActivity(withOdoo(ctx), act.OpenTransaction, activities.TransactionInput{
+		err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Open the pending payment transaction in Odoo"), act.OpenTransaction, activities.TransactionInput{
 			Reference: transactionReference(r.in.OrderName), OrderID: r.s.Order.ID, PartnerID: r.s.Order.PartnerID,
 			Amount: *r.s.Order.Total, Message: "Waiting for the customer to complete the Afterpay checkout.",
 		}).Get(ctx, &txID)

@@ -12,7 +12,7 @@ import (
 func (r *run) close(ctx workflow.Context) error {
 	e := r.s.Ending
 	if r.s.TransactionID != 0 {
-		err := workflow.ExecuteActivity(withOdoo(ctx), act.SetTransactionState, activities.TransactionStateInput{
+		err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Cancel the Odoo transaction: "+e.Label), act.SetTransactionState, activities.TransactionStateInput{
 			TransactionID: r.s.TransactionID, State: "cancel", Message: e.Reason, ProviderReference: r.s.AfterpayOrderID,
 		}).Get(ctx, nil)
 		if err != nil && !activities.IsErrorType(err, activities.ErrTypeTransactionMissing) {

@@ -38,27 +38,27 @@ func (r *run) compensate(ctx workflow.Context) error {
 	if c.How == "" && r.s.Ledger.Captured == 0 {
 		// Only authorised (deferred): release the authorisation.
 		open := r.s.Ledger.OpenToCapture()
-		if err := r.void(workflow.WithActivityOptions(ctx, compensationOptions()), "compensation-void", open); err != nil {
+		if err := r.void(onAfterpay(ctx, compensationOptions()), "compensation-void", open); err != nil {
 			return err
 		}
 		net = open
 		c.How = "voided at Afterpay (the authorisation is released; the customer is not charged)"
 		r.s.Reason = c.Cause + "; the payment was " + c.How
-		r.showOnOrderWith(workflow.WithActivityOptions(ctx, odooSyncOptions()), "Voided", "")
+		r.showOnOrderWith(onOdoo(ctx, odooSyncOptions()), "Voided", "")
 	}
 	if c.How == "" {
-		actx := workflow.WithActivityOptions(ctx, compensationOptions())
+		actx := onAfterpay(ctx, compensationOptions())
 		how, kind, label := "", EntryRefunded, "Refunded"
 		var err error
 		if workflow.Now(ctx).Sub(r.s.CapturedAt) < reversalWindow {
 			how, kind, label = "reversed at Afterpay (no fee; the customer is not charged)", EntryReversed, "Reversed"
-			err = workflow.ExecuteActivity(actx, act.ReversePayment, r.s.Checkout.Token).Get(ctx, nil)
+			err = workflow.ExecuteActivity(titled(actx, "Reverse "+net.String()+" at Afterpay"), act.ReversePayment, r.s.Checkout.Token).Get(ctx, nil)
 		}
 		if how == "" || activities.IsErrorType(err, activities.ErrTypeAfterpayRejected) {
 			// Outside the window, or the reversal was refused (the window
 			// closed while it was retried): refund in full instead.
 			how, kind, label = "refunded in full at Afterpay", EntryRefunded, "Refunded"
-			err = workflow.ExecuteActivity(actx, act.RefundPayment, activities.RefundInput{
+			err = workflow.ExecuteActivity(titled(actx, "Refund "+net.String()+" at Afterpay"), act.RefundPayment, activities.RefundInput{
 				OrderID: r.s.AfterpayOrderID, Amount: net,
 				RequestID:         r.requestID(ctx, "compensation-refund"),
 				MerchantReference: r.in.OrderName + "-compensation",
@@ -74,11 +74,11 @@ func (r *run) compensate(ctx workflow.Context) error {
 		}
 		c.How = how
 		r.s.Reason = c.Cause + "; the payment was " + how
-		r.showOnOrderWith(workflow.WithActivityOptions(ctx, odooSyncOptions()), label, "")
+		r.showOnOrderWith(onOdoo(ctx, odooSyncOptions()), label, "")
 	}
 	// Odoo must end up saying what happened: keep trying while it is down.
-	sctx := workflow.WithActivityOptions(ctx, odooSyncOptions())
-	err := workflow.ExecuteActivity(sctx, act.SetTransactionState, activities.TransactionStateInput{
+	sctx := onOdoo(ctx, odooSyncOptions())
+	err := workflow.ExecuteActivity(titled(sctx, "Tell Odoo the money was given back"), act.SetTransactionState, activities.TransactionStateInput{
 		TransactionID: r.s.TransactionID, State: "cancel", ProviderReference: r.s.AfterpayOrderID,
 		Message: fmt.Sprintf("Afterpay payment %s %s: %s.", r.s.AfterpayOrderID, c.How, c.Cause),
 	}).Get(ctx, nil)

@@ -25,7 +25,7 @@ func (r *run) awaitOrder(ctx workflow.Context) error {
 	wait := firstConfirmationPoll
 	for {
 		var order activities.OrderState
-		err := workflow.ExecuteActivity(withOdoo(ctx), act.ReadOrderState, activities.ReadOrderInput{ID: r.s.Order.ID, Name: r.in.OrderName}).Get(ctx, &order)
+		err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Read order "+r.in.OrderName+" from Odoo"), act.ReadOrderState, activities.ReadOrderInput{ID: r.s.Order.ID, Name: r.in.OrderName}).Get(ctx, &order)
 		state := order.State
 		switch {
 		case activities.IsErrorType(err, activities.ErrTypeOrderNotFound):
@@ -68,7 +68,9 @@ func (r *run) awaitOrder(ctx workflow.Context) error {
 				r.in.OrderName, state, r.in.ConfirmationTimeout))
 			return nil
 		}
-		if err := workflow.Sleep(ctx, wait); err != nil {
+		if err := workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{
+			Summary: "Read order " + r.in.OrderName + " again: Odoo has not shown it confirmed yet",
+		}).Get(ctx, nil); err != nil {
 			return err
 		}
 		wait = min(wait*2, maxConfirmationPoll)

@@ -26,7 +26,7 @@ const (
 // for the merchant's books. A worker stopping or restarting meanwhile is no
 // answer from Odoo: its activities are retried, never taken for a refusal.
 func (r *run) record(ctx workflow.Context) error {
-	rctx := workflow.WithActivityOptions(ctx, odooRecordOptions(r.in.RecordWindow))
+	rctx := onOdoo(ctx, odooRecordOptions(r.in.RecordWindow))
 	update := activities.TransactionStateInput{
 		TransactionID: r.s.TransactionID, State: "done", ProviderReference: r.s.AfterpayOrderID,
 		Message: "Captured by Afterpay, order " + r.s.AfterpayOrderID + ".",
@@ -44,7 +44,7 @@ func (r *run) record(ctx workflow.Context) error {
 			authorised, r.s.AfterpayOrderID, r.s.AuthExpires.UTC().Format("2006-01-02"), r.instalments())
 		label = "Authorised"
 	}
-	err := workflow.ExecuteActivity(rctx, act.SetTransactionState, update).Get(ctx, nil)
+	err := workflow.ExecuteActivity(titled(rctx, "Record the payment on the Odoo transaction ("+label+")"), act.SetTransactionState, update).Get(ctx, nil)
 	if err == nil {
 		err = r.noteWith(rctx, "recorded:"+r.s.AfterpayOrderID, note)
 	}
@@ -80,7 +80,7 @@ func recordingRefused(err error) bool {
 func (r *run) book(ctx workflow.Context) error {
 	if !r.deferred() && len(r.s.Bookings) == 0 {
 		var paymentID int64
-		err := workflow.ExecuteActivity(withOdoo(ctx), act.BookPayment, activities.BookInput{
+		err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Book "+r.s.Ledger.Net().String()+" in the Afterpay journal"), act.BookPayment, activities.BookInput{
 			PartnerID: r.s.Order.PartnerID, Amount: r.s.Ledger.Net(), Date: r.s.CapturedAt, TransactionID: r.s.TransactionID,
 			Memo: "Afterpay " + r.s.AfterpayOrderID,
 		}).Get(ctx, &paymentID)
@@ -173,7 +173,7 @@ func (r *run) captureInvoice(ctx workflow.Context, inv activities.Invoice) error
 			return nil // nothing left authorised: said on the chatter
 		}
 		var p activities.PaymentOutcome
-		err := workflow.ExecuteActivity(withAfterpay(ctx), act.CaptureAmount, activities.CaptureAmountInput{
+		err := workflow.ExecuteActivity(titled(withAfterpay(ctx), "Capture "+amount.String()+" at Afterpay for invoice "+inv.Name), act.CaptureAmount, activities.CaptureAmountInput{
 			OrderID: r.s.AfterpayOrderID, Amount: amount, RequestID: r.requestID(ctx, key), EventReference: inv.Name,
 		}).Get(ctx, &p)
 		if err != nil {
@@ -192,7 +192,7 @@ func (r *run) captureInvoice(ctx workflow.Context, inv activities.Invoice) error
 	if b == nil {
 		entry := r.s.Ledger.Entry(key)
 		var paymentID int64
-		err := workflow.ExecuteActivity(withOdoo(ctx), act.BookPayment, activities.BookInput{
+		err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Book "+entry.Amount.String()+" for invoice "+inv.Name+" in the Afterpay journal"), act.BookPayment, activities.BookInput{
 			PartnerID: r.s.Order.PartnerID, Amount: entry.Amount, Date: entry.At, TransactionID: r.s.TransactionID,
 			Memo: "Afterpay " + r.s.AfterpayOrderID + " " + inv.Name,
 		}).Get(ctx, &paymentID)
@@ -214,7 +214,7 @@ func (r *run) captureInvoice(ctx workflow.Context, inv activities.Invoice) error
 // invoice still lacks.
 func (r *run) reconcile(ctx workflow.Context, b *Booking, inv activities.Invoice) (money.Money, error) {
 	var left activities.Reconciled
-	err := workflow.ExecuteActivity(withOdoo(ctx), act.ReconcileInvoice, activities.ReconcileInput{
+	err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Reconcile the Afterpay payment with invoice "+inv.Name), act.ReconcileInvoice, activities.ReconcileInput{
 		PaymentID: b.PaymentID, InvoiceID: inv.ID, AfterpayOrderID: r.s.AfterpayOrderID,
 	}).Get(ctx, &left)
 	if err != nil {
@@ -228,7 +228,7 @@ func (r *run) reconcile(ctx workflow.Context, b *Booking, inv activities.Invoice
 // markTransactionCaptured sets the transaction done at the first capture of
 // a deferred payment.
 func (r *run) markTransactionCaptured(ctx workflow.Context) error {
-	return workflow.ExecuteActivity(withOdoo(ctx), act.SetTransactionState, activities.TransactionStateInput{
+	return workflow.ExecuteActivity(titled(withOdoo(ctx), "Set the Odoo transaction done: money captured"), act.SetTransactionState, activities.TransactionStateInput{
 		TransactionID: r.s.TransactionID, State: "done", ProviderReference: r.s.AfterpayOrderID,
 		Message: fmt.Sprintf("Captured by Afterpay as the order is delivered, order %s.", r.s.AfterpayOrderID),
 	}).Get(ctx, nil)

@@ -97,7 +97,7 @@ func (r *run) reviewOdoo(ctx workflow.Context, invoice bool) error {
 
 func (r *run) readBooks(ctx workflow.Context, invoice bool) (*activities.Books, error) {
 	var books activities.Books
-	err := workflow.ExecuteActivity(withOdoo(ctx), act.ReadBooks, activities.BooksInput{
+	err := workflow.ExecuteActivity(titled(withOdoo(ctx), map[bool]string{true: "Invoice what Odoo can invoice, and read the order's books", false: "Read the order's invoices and credit notes in Odoo"}[invoice]), act.ReadBooks, activities.BooksInput{
 		OrderID: r.s.Order.ID, Invoice: invoice, AfterpayOrderID: r.s.AfterpayOrderID, PaymentIDs: r.bookedPayments(),
 		CreditNotes: true, KnownCreditNotes: r.knownCreditNotes(),
 	}).Get(ctx, &books)
@@ -170,7 +170,7 @@ func (r *run) refundCreditNote(ctx workflow.Context, cn activities.CreditNote) e
 		}
 		key := fmt.Sprintf("refund:creditnote:%d", cn.ID)
 		var refund activities.RefundOutcome
-		err := workflow.ExecuteActivity(withAfterpay(ctx), act.RefundPayment, activities.RefundInput{
+		err := workflow.ExecuteActivity(titled(withAfterpay(ctx), "Refund "+amount.String()+" at Afterpay for credit note "+cn.Name), act.RefundPayment, activities.RefundInput{
 			OrderID: r.s.AfterpayOrderID, Amount: amount, RequestID: r.requestID(ctx, key), MerchantReference: cn.Name,
 		}).Get(ctx, &refund)
 		if activities.IsErrorType(err, activities.ErrTypeAfterpayRejected) {
@@ -209,7 +209,7 @@ func (r *run) bookRefund(ctx workflow.Context, rec *CreditNote) error {
 	}
 	r.working = rec
 	var paymentID int64
-	err := workflow.ExecuteActivity(withOdoo(ctx), act.BookRefund, activities.BookRefundInput{
+	err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Pay back credit note "+rec.Name+" from the Afterpay journal"), act.BookRefund, activities.BookRefundInput{
 		CreditNoteID: rec.ID, Amount: rec.Amount, RefundID: rec.RefundID, Date: rec.At, AfterpayOrderID: r.s.AfterpayOrderID,
 	}).Get(ctx, &paymentID)
 	if err != nil {
@@ -244,7 +244,7 @@ func (r *run) refuseCreditNote(ctx workflow.Context, cn activities.CreditNote, r
 }
 
 func (r *run) scheduleActivity(ctx workflow.Context, summary, note string, deadline time.Time) error {
-	return workflow.ExecuteActivity(withOdoo(ctx), act.ScheduleOrderActivity, activities.OrderActivityInput{
+	return workflow.ExecuteActivity(titled(withOdoo(ctx), "Odoo activity: "+summary), act.ScheduleOrderActivity, activities.OrderActivityInput{
 		OrderID: r.s.Order.ID, Summary: summary, Note: note, Deadline: deadline,
 	}).Get(ctx, nil)
 }
@@ -255,7 +255,7 @@ func (r *run) scheduleActivity(ctx workflow.Context, summary, note string, deadl
 // product had made it.
 func (r *run) syncAfterpay(ctx workflow.Context) error {
 	var found activities.PaymentLookup
-	if err := workflow.ExecuteActivity(withAfterpay(ctx), act.LookupPayment, r.s.Checkout.Token).Get(ctx, &found); err != nil {
+	if err := workflow.ExecuteActivity(titled(withAfterpay(ctx), "Compare with Afterpay's record of the payment"), act.LookupPayment, r.s.Checkout.Token).Get(ctx, &found); err != nil {
 		return &attentionError{cause: err, reason: "Afterpay's record of the payment could not be read (" + activities.OdooMessage(err) + ")",
 			todo: "nothing, unless it lasts: the payment retries by itself"}
 	}
@@ -338,7 +338,7 @@ func (r *run) bookOutsideCaptures(ctx workflow.Context) error {
 			continue
 		}
 		var paymentID int64
-		err := workflow.ExecuteActivity(withOdoo(ctx), act.BookPayment, activities.BookInput{
+		err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Book "+e.Amount.String()+" captured outside Odoo in the Afterpay journal"), act.BookPayment, activities.BookInput{
 			PartnerID: r.s.Order.PartnerID, Amount: e.Amount, Date: e.At, TransactionID: r.s.TransactionID,
 			Memo: "Afterpay " + r.s.AfterpayOrderID + " capture " + e.Ref,
 		}).Get(ctx, &paymentID)
@@ -368,7 +368,7 @@ func (r *run) recordRefunds(ctx workflow.Context) error {
 			reason = "Refunded at Afterpay, outside Odoo"
 		}
 		var rec activities.RecordedRefund
-		err := workflow.ExecuteActivity(withOdoo(ctx), act.RecordRefund, activities.RecordRefundInput{
+		err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Record refund "+e.Ref+" of "+e.Amount.String()+" in Odoo with a credit note"), act.RecordRefund, activities.RecordRefundInput{
 			OrderID: r.s.Order.ID, RefundID: e.Ref, Amount: e.Amount, Date: e.At, AfterpayOrderID: r.s.AfterpayOrderID, Reason: reason,
 		}).Get(ctx, &rec)
 		if err != nil {

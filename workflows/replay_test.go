@@ -27,7 +27,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			replayer := worker.NewWorkflowReplayer()
+			// The histories' payloads are encrypted with the tests' key.
+			replayer, err := worker.NewWorkflowReplayerWithOptions(recordedConverters(t))
+			require.NoError(t, err)
 			replayer.RegisterWorkflowWithOptions((&Payment{}).Run, workflow.RegisterOptions{Name: PaymentWorkflowName})
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, file))
 		})

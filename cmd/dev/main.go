@@ -7,15 +7,18 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,7 +38,7 @@ import (
 // ports are the local ports; fixed by default, so that URLs stay the same
 // between runs.
 type ports struct {
-	temporal, temporalUI, api, sandbox, odoo int
+	temporal, temporalUI, api, sandbox, odoo, codec int
 }
 
 func main() {
@@ -47,6 +50,7 @@ func main() {
 	flag.IntVar(&p.api, "api-port", 8080, "the API's port")
 	flag.IntVar(&p.sandbox, "sandbox-port", 8090, "the Afterpay simulator's port")
 	flag.IntVar(&p.odoo, "odoo-port", 8069, "the fake Odoo's port")
+	flag.IntVar(&p.codec, "codec-port", 8081, "the codec server's port, with which the Web UI decrypts payloads")
 	flag.Parse()
 	logger := logging.New(os.Stderr, logging.FormatText, slog.LevelInfo)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -80,11 +84,21 @@ func run(ctx context.Context, dir, binary string, ports ports, logger *slog.Logg
 			return err
 		}
 	}
+	// The worker serves the codec server; the Web UI decrypts with it.
+	codecEndpoint, codecShown := "", "off"
+	if _, port, err := net.SplitHostPort(cfg.CodecServer.Addr); err == nil {
+		n, _ := strconv.Atoi(port)
+		if err := portFree(n); err != nil {
+			return err
+		}
+		codecEndpoint = "http://localhost:" + port
+		codecShown = codecEndpoint
+	}
 
 	logger.Info("Starting Temporal dev server", "db", filepath.Join(dir, "temporal.db"))
 	tsrv, err := devtemporal.Start(ctx, devtemporal.Options{
 		Binary: binary, DBFile: filepath.Join(dir, "temporal.db"), LogFile: filepath.Join(dir, "temporal.log"),
-		Port: ports.temporal, UIPort: ports.temporalUI,
+		Port: ports.temporal, UIPort: ports.temporalUI, UICodecEndpoint: codecEndpoint,
 	})
 	if err != nil {
 		return err
@@ -175,11 +189,12 @@ func run(ctx context.Context, dir, binary string, ports ports, logger *slog.Logg
   Afterpay simulator   http://localhost:%d   (merchant %s)
   Fake Odoo (XML-RPC)  %s/xmlrpc/2   (database %s, user %s)
   Temporal frontend    %s
+  Codec server         %s   (payloads are encrypted; the Web UI decrypts them here)
 
   Settings and local secrets: %s
   Next, in another terminal:  make demo
 
-`, cfg.Temporal.UIURL, cfg.API.PublicURL, ports.sandbox, cfg.Afterpay.MerchantID, cfg.Odoo.URL, cfg.Odoo.Database, cfg.Odoo.Username, cfg.Temporal.Address, envFile)
+`, cfg.Temporal.UIURL, cfg.API.PublicURL, ports.sandbox, cfg.Afterpay.MerchantID, cfg.Odoo.URL, cfg.Odoo.Database, cfg.Odoo.Username, cfg.Temporal.Address, codecShown, envFile)
 
 	select {
 	case <-ctx.Done():
@@ -191,10 +206,15 @@ func run(ctx context.Context, dir, binary string, ports ports, logger *slog.Logg
 }
 
 // devEnv reads the dev settings, creating them with fresh random secrets on
-// the first run so that no secret lives in the code.
+// the first run so that no secret lives in the code. Settings added since a
+// dev.env was written are appended to it.
 func devEnv(path string, p ports) (map[string]string, error) {
 	if _, err := os.Stat(path); err == nil {
-		return config.ReadEnvFile(path)
+		env, err := config.ReadEnvFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return env, appendMissing(path, env, addedSettings(p))
 	}
 	secret := func() string {
 		b := make([]byte, 16)
@@ -219,6 +239,9 @@ func devEnv(path string, p ports) (map[string]string, error) {
 		"STOREFRONT_API_KEYS":     secret(),
 		"SHOP_NAME":               "Demo Store Inc.",
 	}
+	for k, v := range addedSettings(p) {
+		env[k] = v
+	}
 	keys := make([]string, 0, len(env))
 	for k := range env {
 		keys = append(keys, k)
@@ -233,6 +256,49 @@ func devEnv(path string, p ports) (map[string]string, error) {
 		return nil, err
 	}
 	return env, nil
+}
+
+// addedSettings are the settings added after the first dev.env files were
+// written: payloads encrypted with a random local key, and the codec server
+// on loopback, without tokens, for the dev Web UI.
+func addedSettings(p ports) map[string]string {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	return map[string]string{
+		"PAYLOAD_ENCRYPTION_KEYS": "dev:" + base64.StdEncoding.EncodeToString(key),
+		"CODEC_SERVER_ADDR":       fmt.Sprintf("127.0.0.1:%d", p.codec),
+		"CODEC_AUTH":              "none",
+	}
+}
+
+// appendMissing appends to the env file at path the settings it lacks.
+// One already decided (PAYLOAD_ENCRYPTION=off, say) is left alone.
+func appendMissing(path string, env, settings map[string]string) error {
+	if _, off := env["PAYLOAD_ENCRYPTION"]; off {
+		delete(settings, "PAYLOAD_ENCRYPTION_KEYS")
+	}
+	if _, set := env["CODEC_SERVER_ADDR"]; set {
+		delete(settings, "CODEC_AUTH")
+	}
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(settings)) {
+		if _, ok := env[k]; !ok {
+			fmt.Fprintf(&b, "%s=%s\n", k, settings[k])
+			env[k] = settings[k]
+		}
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString("# Added by a later `make dev`.\n" + b.String()); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // lockDir makes sure one `make dev` at a time uses dir. A lock left by a

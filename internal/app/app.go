@@ -14,15 +14,18 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/odoo-afterpay/bridge/activities"
 	"github.com/odoo-afterpay/bridge/afterpay"
 	"github.com/odoo-afterpay/bridge/api"
+	"github.com/odoo-afterpay/bridge/codec"
 	"github.com/odoo-afterpay/bridge/config"
 	"github.com/odoo-afterpay/bridge/internal/logging"
 	"github.com/odoo-afterpay/bridge/mapping"
 	"github.com/odoo-afterpay/bridge/odoo"
 	"github.com/odoo-afterpay/bridge/worker"
+	"github.com/odoo-afterpay/bridge/workflows"
 )
 
 // Version is the module version the binary was built from.
@@ -33,17 +36,68 @@ func Version() string {
 	return "dev"
 }
 
-// DialTemporal connects to Temporal with the product's logger.
+// DialTemporal connects to Temporal with the product's logger, the
+// connection settings (TLS, API key: see config.Connection) and the payload
+// codec, so that every payload this client and its workers send is
+// encrypted.
 func DialTemporal(ctx context.Context, cfg config.Config, logger *slog.Logger) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  cfg.Temporal.Address,
-		Namespace: cfg.Temporal.Namespace,
-		Logger:    logging.TemporalLogger(logger),
-	})
+	opts, err := TemporalClientOptions(cfg, logger)
 	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.Temporal.Address, err)
+		return nil, err
+	}
+	if !cfg.Encryption.Enabled {
+		logger.Warn("Payload encryption is off (PAYLOAD_ENCRYPTION=off): customers' data is stored in clear in Temporal")
+	}
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s, %v): %w", cfg.Temporal.Address, cfg.Temporal.Namespace, cfg.Temporal.Connection, err)
 	}
 	return c, nil
+}
+
+// TemporalClientOptions are the options every Temporal client of the
+// product dials with.
+func TemporalClientOptions(cfg config.Config, logger *slog.Logger) (client.Options, error) {
+	opts, err := cfg.Temporal.ClientOptions()
+	if err != nil {
+		return client.Options{}, err
+	}
+	opts.Logger = logging.TemporalLogger(logger)
+	if opts.DataConverter, opts.FailureConverter, err = Converters(cfg); err != nil {
+		return client.Options{}, err
+	}
+	return opts, nil
+}
+
+// PayloadCodec is the codec of PAYLOAD_ENCRYPTION_KEYS: encrypting, or only
+// decrypting with PAYLOAD_ENCRYPTION=off. Nil without keys.
+func PayloadCodec(cfg config.Config) (*codec.Codec, error) {
+	if len(cfg.Encryption.Keys) == 0 {
+		return nil, nil
+	}
+	keys, err := codec.ParseKeys(cfg.Encryption.Keys.Reveal())
+	if err != nil {
+		return nil, fmt.Errorf("PAYLOAD_ENCRYPTION_KEYS: %w", err)
+	}
+	c, err := codec.New(keys)
+	if err != nil {
+		return nil, err
+	}
+	if !cfg.Encryption.Enabled {
+		c = c.DecryptOnly()
+	}
+	return c, nil
+}
+
+// Converters are the data and failure converters of every client, worker
+// and replayer of the product's workflows: the SDK's own, through the
+// payload codec when there are keys.
+func Converters(cfg config.Config) (converter.DataConverter, converter.FailureConverter, error) {
+	c, err := PayloadCodec(cfg)
+	if err != nil || c == nil {
+		return nil, nil, err
+	}
+	return c.DataConverter(), c.FailureConverter(), nil
 }
 
 // NewAfterpayClient builds the Afterpay client from the configuration.
@@ -96,14 +150,64 @@ func RunWorker(ctx context.Context, cfg config.Config, c client.Client, logger *
 	if err := EnsureSearchAttributes(ctx, c, cfg.Temporal.Namespace, logger); err != nil {
 		return err
 	}
-	w := worker.New(c, cfg.Temporal.TaskQueue, acts)
+	if _, err := EnsureReconciliationSchedule(ctx, c, cfg, logger); err != nil {
+		logger.Error("The reconciliation has no schedule; run `starter reconcile` until this is fixed", "error", err)
+	}
+	if err := StartCodecServer(ctx, cfg, logger); err != nil {
+		return err
+	}
+	w := worker.New(c, cfg.Temporal.TaskQueue, acts, worker.Options{
+		AfterpayPerSecond: cfg.Afterpay.CallsPerSecond, OdooPerSecond: cfg.Odoo.CallsPerSecond,
+		AfterpayConcurrency: cfg.Afterpay.MaxConcurrent, OdooConcurrency: cfg.Odoo.MaxConcurrent,
+	})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	logger.Info("Worker polling", "taskQueue", cfg.Temporal.TaskQueue)
+	logger.Info("Worker polling", "taskQueue", cfg.Temporal.TaskQueue,
+		"afterpayTaskQueue", workflows.AfterpayTaskQueue(cfg.Temporal.TaskQueue), "odooTaskQueue", workflows.OdooTaskQueue(cfg.Temporal.TaskQueue))
 	<-ctx.Done()
 	w.Stop()
 	return nil
+}
+
+// StartCodecServer serves the codec server on CODEC_SERVER_ADDR, if set,
+// until ctx ends. The worker serves it: it holds the keys already and,
+// unlike the API, it need not be reachable from the internet. A listen
+// address in use is an error now; a later failure is logged.
+func StartCodecServer(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	if cfg.CodecServer.Addr == "" {
+		return nil
+	}
+	h, err := NewCodecServer(cfg, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.CodecServer.Addr)
+	if err != nil {
+		return fmt.Errorf("codec server: listen on %s: %w", cfg.CodecServer.Addr, err)
+	}
+	logger.Info("Codec server listening", "addr", ln.Addr().String(), "origins", cfg.CodecServer.Origins, "auth", !cfg.CodecServer.NoAuth)
+	go func() {
+		if err := ServeListenerWith(ctx, ln, h, nil, CodecServerOptions); err != nil {
+			logger.Error("Codec server stopped", "addr", cfg.CodecServer.Addr, "error", err)
+		}
+	}()
+	return nil
+}
+
+// NewCodecServer builds the codec server from the configuration.
+func NewCodecServer(cfg config.Config, logger *slog.Logger) (http.Handler, error) {
+	c, err := PayloadCodec(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, errors.New("codec server: no PAYLOAD_ENCRYPTION_KEYS to decrypt with")
+	}
+	return codec.NewServer(c, codec.ServerOptions{
+		Namespace: cfg.Temporal.Namespace, Origins: cfg.CodecServer.Origins, Tokens: cfg.CodecServer.Tokens.Reveal(),
+		NoAuth: cfg.CodecServer.NoAuth, Logger: logger.With("component", "codec-server"),
+	}), nil
 }
 
 // APIHandler builds the HTTP API from the configuration. Should its clients
@@ -192,6 +296,17 @@ var DefaultServerOptions = ServerOptions{
 	WriteTimeout:      30 * time.Second,
 	IdleTimeout:       60 * time.Second,
 	ShutdownTimeout:   25 * time.Second,
+	MaxHeaderBytes:    32 << 10,
+}
+
+// CodecServerOptions are the codec server's limits: the Web UI decodes a
+// whole history page in one request (bodies up to 4 MiB).
+var CodecServerOptions = ServerOptions{
+	ReadHeaderTimeout: 5 * time.Second,
+	ReadTimeout:       30 * time.Second,
+	WriteTimeout:      30 * time.Second,
+	IdleTimeout:       60 * time.Second,
+	ShutdownTimeout:   5 * time.Second,
 	MaxHeaderBytes:    32 << 10,
 }
 

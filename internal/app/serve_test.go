@@ -188,7 +188,7 @@ func TestAPIHandlerAcceptsBothTokensOfARotation(t *testing.T) {
 	cfg, err := config.Load(config.MapLookup(map[string]string{
 		"ODOO_PASSWORD": "pw", "AFTERPAY_MERCHANT_ID": "m", "AFTERPAY_SECRET_KEY": "k",
 		"ODOO_WEBHOOK_TOKEN": testToken, "ODOO_WEBHOOK_TOKEN_PREVIOUS": "previous-token-0123456789",
-		"ODOO_URL": "http://127.0.0.1:1", "ODOO_TIMEOUT": "1s",
+		"ODOO_URL": "http://127.0.0.1:1", "ODOO_TIMEOUT": "1s", "PAYLOAD_ENCRYPTION_KEYS": appTestKeys,
 	}))
 	require.NoError(t, err)
 	h := APIHandler(cfg, nil, slog.New(slog.DiscardHandler))

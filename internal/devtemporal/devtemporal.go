@@ -29,6 +29,9 @@ type Options struct {
 	Port     int    // frontend gRPC, default 7233
 	UIPort   int    // Web UI, default 8233
 	HTTPPort int    // HTTP API, default Port+10
+	// UICodecEndpoint is the codec server the Web UI decrypts payloads
+	// with (--ui-codec-endpoint); empty: none.
+	UICodecEndpoint string
 }
 
 // Server is a running dev server.
@@ -78,6 +81,9 @@ func Args(o Options) []string {
 	}
 	for _, key := range workflows.SearchAttributes() {
 		args = append(args, "--search-attribute", key.GetName()+"=Keyword")
+	}
+	if o.UICodecEndpoint != "" {
+		args = append(args, "--ui-codec-endpoint", o.UICodecEndpoint)
 	}
 	return args
 }

@@ -85,3 +85,9 @@ func (l *LogBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// PayloadKeys is PAYLOAD_ENCRYPTION_KEYS for tests: the end-to-end product
+// encrypts with it, and the replay test reads workflows/testdata's recorded
+// histories with it. It protects test data only; it is no secret, and no
+// deployment may use it.
+const PayloadKeys = "e2e-test:dUd+PZ9aB2Evj7Z4owqk/Q1eRrHuBbZh2yDer6sJ+W0="

@@ -226,6 +226,10 @@ func genericMethod(name string) methodFunc {
 		return methodExists
 	case "get_views":
 		return methodGetViews
+	case "has_access":
+		return methodHasAccess
+	case "check_access":
+		return methodCheckAccess
 	}
 	return nil
 }

@@ -1004,6 +1004,12 @@ func (t *tx) resetMoveToDraft(id int64) error {
 	if str(r["state"]) == "draft" {
 		return nil
 	}
+	if p := idOf(r["origin_payment_id"]); p != 0 {
+		// A payment's own entry: what it paid is open again.
+		if err := t.unreconcilePayment(p); err != nil {
+			return err
+		}
+	}
 	for _, p := range t.allIDs("account.payment") {
 		pr := t.rec("account.payment", p)
 		rec := idsOf(pr["reconciled_invoice_ids"])

@@ -272,6 +272,52 @@ func (t *tx) reconcilePayment(paymentID int64, moves []int64, writeOff bool) err
 	return t.store("account.payment", paymentID, "reconciled_invoice_ids", rec, "is_reconciled", left.IsZero(), "state", state)
 }
 
+// unreconcilePayment is remove_move_reconcile on a payment's journal
+// entry, which button_draft (account.payment.action_draft, action_cancel)
+// does: the invoices and credit notes it paid are open again by what it
+// paid of each (their payment state "not_paid", or "partial" when other
+// payments remain), and the payment matches nothing.
+func (t *tx) unreconcilePayment(payment int64) error {
+	line := t.paymentCounterpart(payment)
+	matched := decimal{}
+	if line != 0 {
+		lr := t.rec("account.move.line", line)
+		matched = decOf(lr["balance"]).Abs().Sub(decOf(lr["amount_residual"]).Abs())
+	}
+	for _, mv := range idsOf(t.rec("account.payment", payment)["reconciled_invoice_ids"]) {
+		if matched.Sign() <= 0 {
+			break
+		}
+		mr := t.rec("account.move", mv)
+		total, residual := decOf(mr["amount_total"]), decOf(mr["amount_residual"])
+		give := total.Sub(residual)
+		if matched.Cmp(give) < 0 {
+			give = matched
+		}
+		matched = matched.Sub(give)
+		residual = residual.Add(give)
+		state := "partial"
+		if residual.Cmp(total) >= 0 {
+			state = "not_paid"
+		}
+		if err := t.store("account.move", mv, "amount_residual", residual, "payment_state", state); err != nil {
+			return err
+		}
+		if lines := t.moveLines(mv, "payment_term"); len(lines) > 0 {
+			sign := decimalFromInt(int64(moveSign(str(mr["move_type"]))))
+			if err := t.store("account.move.line", lines[0], "amount_residual", residual.Mul(sign), "reconciled", false); err != nil {
+				return err
+			}
+		}
+	}
+	if line != 0 {
+		if err := t.store("account.move.line", line, "amount_residual", decOf(t.rec("account.move.line", line)["balance"]), "reconciled", false); err != nil {
+			return err
+		}
+	}
+	return t.store("account.payment", payment, "reconciled_invoice_ids", []int64{}, "is_reconciled", false)
+}
+
 // paymentDestination is account.payment.destination_account_id: the
 // partner's receivable (customers) or payable (vendors) account.
 func (t *tx) paymentDestination(payment int64) int64 {
