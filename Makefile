@@ -36,7 +36,7 @@ e2e: $(TEMPORAL) browser-deps ## the end-to-end tests: a real Temporal dev serve
 
 histories: $(TEMPORAL) ## record the replay test's histories anew from the end-to-end suite (after a change that may not replay)
 	rm -f workflows/testdata/*.json
-	E2E_RECORD_HISTORIES=$(CURDIR)/workflows/testdata $(GO) test -count=1 -run '^(TestEndToEnd|TestOrderToCash|TestAfterSale)$$' ./e2e/
+	E2E_RECORD_HISTORIES=$(CURDIR)/workflows/testdata $(GO) test -count=1 -run '^(TestEndToEnd|TestOrderToCash|TestAfterSale|TestReconciliation)$$' ./e2e/
 
 bench: $(TEMPORAL) ## speed and memory benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -35,6 +35,8 @@ import (
 
 // Options configure the API.
 type Options struct {
+	// Metrics, if set, counts and times every request.
+	Metrics *Metrics
 	// Database is the Odoo database; it is part of every workflow ID.
 	Database string
 	// TaskQueue is where payment workflows run.
@@ -168,6 +170,9 @@ func newServer(c client.Client, opts Options) *server {
 	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
 		s.log.Error("API_TRUSTED_PROXIES ignored: every request's client is its TCP peer", "error", err)
 		_ = r.SetTrustedProxies(nil)
+	}
+	if opts.Metrics != nil {
+		r.Use(opts.Metrics.observe)
 	}
 	r.Use(s.observe, s.recover, s.securityHeaders)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })

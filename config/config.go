@@ -33,6 +33,15 @@ type Config struct {
 	// Encryption and CodecServer keep customers' data out of Temporal.
 	Encryption  Encryption
 	CodecServer CodecServer
+	// Metrics says where the worker and the API serve Prometheus metrics.
+	Metrics Metrics
+}
+
+// Metrics are the Prometheus endpoints (/metrics), each on a listener of
+// its own: the API's public listener serves no internals.
+type Metrics struct {
+	WorkerAddr string // WORKER_METRICS_ADDR; empty: the worker serves none
+	APIAddr    string // API_METRICS_ADDR; empty: the API serves none
 }
 
 // Temporal says where the Temporal frontend is and how to connect to it.
@@ -191,6 +200,9 @@ type Payment struct {
 	// (RECONCILE_DAYS) is the period each run compares, in days up to it.
 	ReconcileEvery time.Duration
 	ReconcileDays  int
+	// MerchantLimitsEvery is MERCHANT_LIMITS_EVERY: how often the Schedule
+	// refreshing the merchant's Afterpay limits runs; 0 (off) pauses it.
+	MerchantLimitsEvery time.Duration
 }
 
 // Log configures the process logger.
@@ -351,12 +363,15 @@ func Variables() []Variable {
 		{"PAYMENT_CAPTURE_MODE", "immediate", "immediate (capture when the customer approves) or deferred (authorise then, capture each delivery); an order can choose its own on its Afterpay tab"},
 		{"RECONCILE_EVERY", "24h", "how often the reconciliation runs (a Temporal Schedule the worker creates): Afterpay's payments, Odoo's and the payment workflows compared, missing payments started; off pauses it"},
 		{"RECONCILE_DAYS", "3", "the days up to each scheduled reconciliation that it compares (1 to 120)"},
+		{"MERCHANT_LIMITS_EVERY", "1h", "how often the merchant's Afterpay limits (GET /v2/configuration) are read and cached on Odoo's Afterpay payment provider (a Temporal Schedule the worker creates); an order outside them never gets a checkout; off pauses it"},
 		{"PAYLOAD_ENCRYPTION", "on", "on: every payload stored in Temporal (workflow inputs and results, signals, updates, queries, activity inputs and results, summaries, failure messages) is encrypted with AES-256-GCM; off: stored in clear, and the keys, if any, only decrypt older payloads"},
 		{"PAYLOAD_ENCRYPTION_KEYS", "(required)", "comma-separated keyid:base64key (32 random bytes each, `openssl rand -base64 32`); the first encrypts, all decrypt (rotation); required unless PAYLOAD_ENCRYPTION=off"},
 		{"CODEC_SERVER_ADDR", "", "listen address of the codec server, served by the worker, with which the Web UI and the CLI show payloads decrypted; empty: none"},
 		{"CODEC_AUTH_TOKENS", "", "comma-separated tokens (24+ characters) allowed to use the codec server, as Authorization: Bearer or as the HTTP Basic password; required with CODEC_SERVER_ADDR"},
 		{"CODEC_AUTH", "tokens", "tokens, or none: no authentication, allowed only when CODEC_SERVER_ADDR listens on loopback (make dev)"},
 		{"CODEC_CORS_ORIGINS", "", "comma-separated browser origins allowed to call the codec server; empty: the origin of TEMPORAL_UI_URL"},
+		{"WORKER_METRICS_ADDR", "", "listen address (host:port) where the worker serves Prometheus metrics at /metrics: the Temporal SDK's, the payments' (by status, money by currency, compensations, needs_attention, reconciliation drift) and Afterpay's (credential failures, circuit breaker); empty: none"},
+		{"API_METRICS_ADDR", "", "listen address (host:port) where the API serves Prometheus metrics at /metrics, apart from API_ADDR: requests by route and status, their latency, and the Temporal SDK's; empty: none"},
 		{"LOG_FORMAT", "text", "text (coloured, for people) or json"},
 		{"LOG_LEVEL", "info", "debug, info, warn or error"},
 		{"ENV_FILE", "", "optional KEY=VALUE file read for anything the environment leaves unset"},
@@ -443,6 +458,7 @@ func Load(lookup Lookup) (Config, error) {
 		errs = append(errs, fmt.Errorf("CODEC_AUTH=%q must be tokens or none", v))
 	}
 	c.CodecServer.Origins = list(get("CODEC_CORS_ORIGINS"))
+	c.Metrics = Metrics{WorkerAddr: get("WORKER_METRICS_ADDR"), APIAddr: get("API_METRICS_ADDR")}
 	if len(c.CodecServer.Origins) == 0 {
 		if u, err := url.Parse(c.Temporal.UIURL); err == nil && u.Scheme != "" && u.Host != "" {
 			c.CodecServer.Origins = []string{u.Scheme + "://" + u.Host}
@@ -477,6 +493,13 @@ func Load(lookup Lookup) (Config, error) {
 		errs = append(errs, fmt.Errorf("RECONCILE_EVERY=%q is neither off nor a duration of at least 1h such as 24h", v))
 	} else {
 		c.Payment.ReconcileEvery = d
+	}
+	if v := get("MERCHANT_LIMITS_EVERY"); strings.EqualFold(v, "off") {
+		c.Payment.MerchantLimitsEvery = 0
+	} else if d, err := time.ParseDuration(v); err != nil || d < time.Minute {
+		errs = append(errs, fmt.Errorf("MERCHANT_LIMITS_EVERY=%q is neither off nor a duration of at least 1m such as 1h", v))
+	} else {
+		c.Payment.MerchantLimitsEvery = d
 	}
 	if n, err := strconv.Atoi(get("RECONCILE_DAYS")); err != nil || n < 1 || n > 120 {
 		errs = append(errs, fmt.Errorf("RECONCILE_DAYS=%q is not a whole number of days from 1 to 120", get("RECONCILE_DAYS")))
@@ -569,6 +592,7 @@ func (c Config) validate() []error {
 		errs = append(errs, errors.New("SHOP_NAME is longer than 100 characters"))
 	}
 	errs = append(errs, c.validateEncryption()...)
+	errs = append(errs, c.validateMetrics()...)
 	return errs
 }
 

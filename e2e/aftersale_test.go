@@ -119,6 +119,10 @@ func TestAfterSale(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, payment.RefundsOnly(), "nothing refunded at Afterpay")
 		require.Equal(t, "not_paid", p.move(t, late)["payment_state"], "the credit note stays open: the customer is still owed it")
+		lateCreditNote, err := p.odoo.Search(ctx, "account.move", []any{[]any{"name", "=", late}}, nil)
+		require.NoError(t, err)
+		require.Len(t, lateCreditNote, 1)
+		p.saveWorkflowHistory(t, workflows.LateCreditNoteWorkflowID(p.cfg.Odoo.Database, lateCreditNote[0]), "late-credit-note")
 	})
 
 	t.Run("Odoo refuses the invoice payment; an operator retries and it succeeds", func(t *testing.T) {
@@ -240,5 +244,5 @@ func (p *product) requireActivity(t testing.TB, orderID int64, summary, why stri
 		}, []string{"id"}, nil)
 		require.NoError(c, err)
 		require.Len(c, acts, 1, why)
-	}, 15*time.Second, 100*time.Millisecond)
+	}, settleWait, 200*time.Millisecond)
 }

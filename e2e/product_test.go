@@ -191,6 +191,8 @@ func startProduct(t testing.TB) *product {
 		// and privacy tests read them with the same key).
 		"PAYLOAD_ENCRYPTION_KEYS": testkit.PayloadKeys,
 		"TEMPORAL_UI_URL":         "http://" + uiAddr, "CODEC_SERVER_ADDR": codecAddr, "CODEC_AUTH": "none",
+		// Prometheus metrics, each on a listener of its own (e2e/metrics_test.go).
+		"WORKER_METRICS_ADDR": freeAddr(t), "API_METRICS_ADDR": freeAddr(t),
 	}
 	cfg, err := config.Load(config.MapLookup(settings))
 	require.NoError(t, err)
@@ -566,8 +568,13 @@ func (p *product) requireMoneyAddsUp(t testing.TB, token, afterpayOrderID string
 	require.Eventually(t, func() bool {
 		held, paid = p.afterpayNet(t, token), p.odooPaid(t, afterpayOrderID)
 		return held.Minor == paid.Minor
-	}, 15*time.Second, 100*time.Millisecond, "Afterpay holds %s, Odoo shows %s paid", &held, &paid)
+	}, settleWait, 100*time.Millisecond, "Afterpay holds %s, Odoo shows %s paid", &held, &paid)
 }
+
+// settleWait bounds how long a check waits for the payment to tell Odoo
+// what happened: a real Odoo on a busy machine takes seconds per call, and
+// recording a refund is a dozen calls. A check that holds returns at once.
+const settleWait = 45 * time.Second
 
 // requireChatterSays checks that the order's chatter holds each of words,
 // waiting a little for a note that is being posted.
@@ -578,7 +585,7 @@ func (p *product) requireChatterSays(t testing.TB, orderID int64, words ...strin
 		for _, w := range words {
 			require.Contains(c, notes, w, "the order's chatter")
 		}
-	}, 15*time.Second, 100*time.Millisecond)
+	}, settleWait, 200*time.Millisecond)
 }
 
 // operator sends an operator's action, as the Web UI would, and returns the
@@ -609,11 +616,17 @@ func (p *product) status(t testing.TB, order string) workflows.StatusView {
 // E2E_RECORD_HISTORIES names, for workflows' replay test.
 func (p *product) saveHistory(t testing.TB, order, name string) {
 	t.Helper()
+	p.saveWorkflowHistory(t, p.workflowID(order), name)
+}
+
+// saveWorkflowHistory saves the history of workflowID, as saveHistory does.
+func (p *product) saveWorkflowHistory(t testing.TB, workflowID, name string) {
+	t.Helper()
 	dir := os.Getenv(envRecordHistories)
 	if dir == "" {
 		return
 	}
-	iter := p.temporal.GetWorkflowHistory(context.Background(), p.workflowID(order), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	iter := p.temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	history := &historypb.History{}
 	for iter.HasNext() {
 		ev, err := iter.Next()

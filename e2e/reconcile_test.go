@@ -51,6 +51,7 @@ func TestReconciliation(t *testing.T) {
 		res := p.result(t, order)
 		require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
 		p.requireMoneyAddsUp(t, info.Token, res.AfterpayOrderID)
+		p.saveHistory(t, order, "payment-started-by-reconciliation")
 
 		// Again: nothing to start, nothing differs.
 		again := p.reconcile(t, from)
@@ -111,6 +112,12 @@ func (p *product) reconcile(t testing.TB, from time.Time) *workflows.Reconciliat
 	require.NoError(t, err)
 	b, _ := json.MarshalIndent(rep, "", "  ")
 	t.Logf("reconciliation %s:\n%s", id, b)
+	switch {
+	case len(rep.Started) > 0:
+		p.saveWorkflowHistory(t, id, "reconciliation-started-a-payment")
+	case len(rep.Drift) > 0:
+		p.saveWorkflowHistory(t, id, "reconciliation-drift")
+	}
 	return rep
 }
 

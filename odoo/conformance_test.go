@@ -347,7 +347,7 @@ func cProvision(t *testing.T, b *cbackend) observation {
 	first, err := provision.Run(ctx, b.c, opts)
 	require.NoError(t, err, "provisioning: %v", first)
 	obs["first run"] = stepActions(first)
-	require.Equal(t, 15, first.Count(provision.Created),
+	require.Equal(t, 18, first.Count(provision.Created),
 		"a fresh database is provisioned from scratch (reset the real one, e.g. odoo18 reset --port 8101 --db bridge_conformance):\n%s", first)
 	second, err := provision.Run(ctx, b.c, opts)
 	require.NoError(t, err)

@@ -323,7 +323,7 @@ func TestDoctor(t *testing.T) {
 		require.Equal(t, "merchant 100101 accepted", check(t, report, "Afterpay credentials").Detail)
 		require.Contains(t, check(t, report, "Odoo version").Detail, "Odoo 18.0 at ")
 		require.Contains(t, check(t, report, "Odoo access rights").Detail, `user "admin" has the 29 rights the product needs on 21 models`)
-		require.Equal(t, "complete and current: 16 records as `starter setup-odoo` makes them", check(t, report, "Odoo provisioning").Detail)
+		require.Equal(t, "complete and current: 19 records as `starter setup-odoo` makes them", check(t, report, "Odoo provisioning").Detail)
 		require.Equal(t, "5 automation rules post to "+s.env["API_PUBLIC_URL"]+"/odoo/webhook/… with ODOO_WEBHOOK_TOKEN",
 			check(t, report, "Odoo webhooks").Detail)
 		require.Contains(t, check(t, report, "Temporal search attributes").Detail, "PaymentStatus")
@@ -465,7 +465,7 @@ func TestDoctor(t *testing.T) {
 		report, _, err := s.doctor(t)
 		requireReport(t, report, err, map[string]checkStatus{"Odoo provisioning": statusFail, "Odoo webhooks": statusFail})
 		r := check(t, report, "Odoo provisioning")
-		require.Equal(t, "incomplete: 15 records to create, 0 to update", r.Detail)
+		require.Equal(t, "incomplete: 18 records to create, 0 to update", r.Detail)
 		require.Contains(t, r.Fix, "run `starter setup-odoo`")
 		require.Contains(t, r.Items, `to create: automation rule "Afterpay: order confirmed" (POST `+s.env["API_PUBLIC_URL"]+
 			`/odoo/webhook/order-confirmed?token=***)`)

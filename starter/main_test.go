@@ -155,29 +155,32 @@ func TestSetupOdooTwiceLeavesTheStateOfOnce(t *testing.T) {
 			header, steps := reportActions(t, first)
 			// The reference seed has no sale_stock: no deliveries to report.
 			withStock := seed.name == fakeSeeds[0].name
-			deliveryRule, firstHeader, secondHeader := "created", "Odoo provisioning: 15 created, 0 updated, 1 unchanged", "Odoo provisioning: 0 created, 0 updated, 16 unchanged"
+			deliveryRule, firstHeader, secondHeader := "created", "Odoo provisioning: 18 created, 0 updated, 1 unchanged", "Odoo provisioning: 0 created, 0 updated, 19 unchanged"
 			if !withStock {
 				deliveryRule = "skipped"
-				firstHeader, secondHeader = "Odoo provisioning: 14 created, 0 updated, 1 unchanged, 1 skipped", "Odoo provisioning: 0 created, 0 updated, 15 unchanged, 1 skipped"
+				firstHeader, secondHeader = "Odoo provisioning: 17 created, 0 updated, 1 unchanged, 1 skipped", "Odoo provisioning: 0 created, 0 updated, 18 unchanged, 1 skipped"
 			}
 			require.Equal(t, firstHeader, header)
 			require.Equal(t, map[string]string{
-				"Afterpay payment method":                        "unchanged",
-				"Afterpay payment provider":                      "created",
-				"bank journal Afterpay (AFTP)":                   "created",
-				"custom field sale.order.x_afterpay_order_id":    "created",
-				"custom field sale.order.x_afterpay_instalments": "created",
-				"custom field account.move.x_afterpay_order_id":  "created",
-				"custom field sale.order.x_afterpay_status":      "created",
-				"form view sale.order (Afterpay page)":           "created",
-				"form view account.move (Afterpay order)":        "created",
-				`automation rule "Afterpay: order confirmed"`:    "created",
-				`automation rule "Afterpay: credit note posted"`: "created",
-				"payment term Afterpay":                          "created",
-				"custom field sale.order.x_afterpay_capture":     "created",
-				`automation rule "Afterpay: delivery done"`:      deliveryRule,
-				`automation rule "Afterpay: order cancelled"`:    "created",
-				`automation rule "Afterpay: invoice posted"`:     "created",
+				"Afterpay payment method":                                   "unchanged",
+				"Afterpay payment provider":                                 "created",
+				"bank journal Afterpay (AFTP)":                              "created",
+				"custom field sale.order.x_afterpay_order_id":               "created",
+				"custom field sale.order.x_afterpay_instalments":            "created",
+				"custom field account.move.x_afterpay_order_id":             "created",
+				"custom field sale.order.x_afterpay_status":                 "created",
+				"form view sale.order (Afterpay page)":                      "created",
+				"form view account.move (Afterpay order)":                   "created",
+				`automation rule "Afterpay: order confirmed"`:               "created",
+				`automation rule "Afterpay: credit note posted"`:            "created",
+				"payment term Afterpay":                                     "created",
+				"custom field sale.order.x_afterpay_capture":                "created",
+				"custom field payment.provider.x_afterpay_minimum_amount":   "created",
+				"custom field payment.provider.x_afterpay_limits_currency":  "created",
+				"custom field payment.provider.x_afterpay_limits_refreshed": "created",
+				`automation rule "Afterpay: delivery done"`:                 deliveryRule,
+				`automation rule "Afterpay: order cancelled"`:               "created",
+				`automation rule "Afterpay: invoice posted"`:                "created",
 			}, steps)
 			require.NotContains(t, first, webhookToken, "the token is masked")
 			require.NotContains(t, first, url.QueryEscape(webhookToken))
@@ -244,7 +247,7 @@ func TestSetupOdooTwiceLeavesTheStateOfOnce(t *testing.T) {
 			second := setupOdoo(t)
 			header, steps = reportActions(t, second)
 			require.Equal(t, secondHeader, header, second)
-			require.Len(t, steps, 16)
+			require.Len(t, steps, 19)
 			for what, action := range steps {
 				if action != "skipped" {
 					require.Equal(t, "unchanged", action, what)

@@ -26,6 +26,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions((&workflows.Payment{}).Run, workflow.RegisterOptions{Name: workflows.PaymentWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.LateCreditNote, workflow.RegisterOptions{Name: workflows.LateCreditNoteWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.Reconciliation, workflow.RegisterOptions{Name: workflows.ReconciliationWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.MerchantLimits, workflow.RegisterOptions{Name: workflows.MerchantLimitsWorkflowName})
 }
 
 // StopTimeout is how long a stopping worker lets the activities in flight

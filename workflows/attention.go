@@ -53,6 +53,7 @@ func (e *attentionError) Unwrap() error { return e.cause }
 // Operators may also refund or void meanwhile.
 func (r *run) park(ctx workflow.Context, err error) error {
 	reason, todo, auto := explain(err)
+	countFailure(ctx, err)
 	now := workflow.Now(ctx)
 	defer func() { r.working = nil }()
 	a := r.s.Attention

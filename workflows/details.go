@@ -11,6 +11,7 @@ import (
 // its page: where the payment stands, the money on each side, why it needs
 // a person, and what it waits for (waiting, or the phase's own words).
 func (r *run) showDetails(ctx workflow.Context, waiting string) {
+	r.meterMoney(ctx)
 	workflow.SetCurrentDetails(ctx, r.details(waiting))
 }
 

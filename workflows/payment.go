@@ -119,6 +119,7 @@ type run struct {
 	logger log.Logger
 	// working is the credit note being refunded, for park to name.
 	working *CreditNote
+	metered metered // the money counted in the metrics
 }
 
 // Run drives one order's Afterpay payment from the confirmed sale order to
@@ -136,6 +137,7 @@ func (p *Payment) Run(ctx workflow.Context, in PaymentInput) (*PaymentResult, er
 		r.s.Order.Name = in.OrderName
 		r.s.Order.ID = in.OrderID
 	}
+	r.startMetering()
 	if err := r.registerHandlers(ctx); err != nil {
 		return nil, err
 	}
@@ -146,6 +148,7 @@ func (p *Payment) Run(ctx workflow.Context, in PaymentInput) (*PaymentResult, er
 	}
 	for r.s.Phase != PhaseDone {
 		err := r.step(ctx)
+		r.meterMoney(ctx)
 		if err == nil {
 			r.recovered(ctx)
 			continue
@@ -229,6 +232,7 @@ func (r *run) setStatus(ctx workflow.Context, s Status) {
 		return
 	}
 	r.s.Status = s
+	countStatus(ctx, s)
 	r.showDetails(ctx, "")
 	if err := workflow.UpsertTypedSearchAttributes(ctx, PaymentStatusKey.ValueSet(string(s))); err != nil {
 		r.logger.Error("Upserting PaymentStatus failed", "error", err)

@@ -23,6 +23,9 @@ const (
 // resumes where it stopped.
 func (r *run) createCheckout(ctx workflow.Context) error {
 	if r.s.Checkout.Token == "" {
+		if r.checkMerchantLimits(ctx) {
+			return nil
+		}
 		var created activities.CheckoutCreated
 		err := workflow.ExecuteActivity(titled(withAfterpay(ctx), "Create the Afterpay checkout for order "+r.in.OrderName), act.CreateCheckout, activities.CheckoutInput{
 			OrderID: r.s.Order.ID, OrderName: r.in.OrderName, ReturnURL: r.returnURL(),

@@ -24,6 +24,7 @@ type Compensation struct {
 func (r *run) startCompensation(ctx workflow.Context, cause string) {
 	r.logger.Error("Returning the captured money", "afterpayOrder", r.s.AfterpayOrderID, "cause", cause)
 	r.s.Compensation = &Compensation{Cause: cause}
+	countCompensation(ctx)
 	r.moveTo(ctx, PhaseCompensating)
 }
 

@@ -252,6 +252,7 @@ func Reconciliation(ctx workflow.Context, in ReconcileInput) (*ReconciliationRep
 		}
 	}
 	c := r.s.Report.Counts
+	reportReconciliation(ctx, c)
 	logger.Info("Reconciliation done", "from", r.s.Report.From, "to", r.s.Report.To, "matched", c.Matched,
 		"started", c.Started, "drift", c.Drift(), "activities", c.Activities)
 	return &r.s.Report, nil

@@ -22,6 +22,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		"payment-completed", "payment-customer-left", "payment-declined", "payment-compensated",
 		"payment-deferred-two-deliveries", "payment-invoiced-on-delivery", "payment-discount-delivery-tax", "payment-cancelled-before-capture",
 		"payment-credit-notes-refunded", "payment-refunded-at-afterpay", "payment-operator-retry",
+		"late-credit-note", "reconciliation-started-a-payment", "payment-started-by-reconciliation", "reconciliation-drift",
 	} {
 		require.FileExists(t, filepath.Join("testdata", path+".json"), "the history of an end-to-end path")
 	}
@@ -31,6 +32,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer, err := worker.NewWorkflowReplayerWithOptions(recordedConverters(t))
 			require.NoError(t, err)
 			replayer.RegisterWorkflowWithOptions((&Payment{}).Run, workflow.RegisterOptions{Name: PaymentWorkflowName})
+			replayer.RegisterWorkflowWithOptions(LateCreditNote, workflow.RegisterOptions{Name: LateCreditNoteWorkflowName})
+			replayer.RegisterWorkflowWithOptions(Reconciliation, workflow.RegisterOptions{Name: ReconciliationWorkflowName})
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, file))
 		})
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/odoo-afterpay/bridge/codec"
 	"github.com/odoo-afterpay/bridge/config"
 	"github.com/odoo-afterpay/bridge/internal/logging"
+	"github.com/odoo-afterpay/bridge/internal/metrics"
 	"github.com/odoo-afterpay/bridge/mapping"
 	"github.com/odoo-afterpay/bridge/odoo"
 	"github.com/odoo-afterpay/bridge/worker"
@@ -153,8 +154,31 @@ func RunWorker(ctx context.Context, cfg config.Config, c client.Client, logger *
 	if _, err := EnsureReconciliationSchedule(ctx, c, cfg, logger); err != nil {
 		logger.Error("The reconciliation has no schedule; run `starter reconcile` until this is fixed", "error", err)
 	}
+	if _, err := EnsureMerchantLimitsSchedule(ctx, c, cfg, logger); err != nil {
+		logger.Error("The merchant's Afterpay limits have no refresh schedule; payments use the last limits cached in Odoo", "error", err)
+	}
 	if err := StartCodecServer(ctx, cfg, logger); err != nil {
 		return err
+	}
+	if cfg.Metrics.WorkerAddr != "" {
+		m := NewWorkerMetrics(logger)
+		if ap, ok := acts.Afterpay.(interface{ BreakerState() string }); ok {
+			m.WatchBreaker(ap.BreakerState)
+		}
+		mc, err := temporalClientWithMetrics(cfg, c, m.Registry, logger)
+		if err != nil {
+			return err
+		}
+		defer mc.Close()
+		c = mc
+		mctx, stopMetrics := context.WithCancel(ctx)
+		served, err := serveMetrics(mctx, cfg.Metrics.WorkerAddr, m.Handler(), logger.With("component", "worker-metrics"))
+		if err != nil {
+			stopMetrics()
+			return err
+		}
+		defer func() { stopMetrics(); <-served }() // a worker started next can listen there again
+		go m.CountAttention(mctx, c, cfg.Temporal.Namespace, AttentionCountEvery, logger)
 	}
 	w := worker.New(c, cfg.Temporal.TaskQueue, acts, worker.Options{
 		AfterpayPerSecond: cfg.Afterpay.CallsPerSecond, OdooPerSecond: cfg.Odoo.CallsPerSecond,
@@ -240,7 +264,20 @@ func NewAPIHandler(cfg config.Config, c client.Client, logger *slog.Logger) (htt
 	if shopURL == "" {
 		shopURL = cfg.Afterpay.StoreURL
 	}
-	return api.NewHandler(c, api.Options{
+	var withMetrics *apiWithMetrics
+	var apiMetrics *api.Metrics
+	if cfg.Metrics.APIAddr != "" {
+		withMetrics = &apiWithMetrics{addr: cfg.Metrics.APIAddr, registry: metrics.NewRegistry(logger), logger: logger.With("component", "api-metrics")}
+		apiMetrics = api.NewMetrics(withMetrics.registry)
+		if c != nil {
+			if c, err = temporalClientWithMetrics(cfg, c, withMetrics.registry, logger); err != nil {
+				return nil, err
+			}
+			withMetrics.temporal = c
+		}
+	}
+	h := api.NewHandler(c, api.Options{
+		Metrics:  apiMetrics,
 		Database: cfg.Odoo.Database, TaskQueue: cfg.Temporal.TaskQueue, PublicURL: cfg.API.PublicURL,
 		WebhookToken: cfg.API.WebhookToken.Reveal(), PreviousWebhookToken: cfg.API.WebhookTokenPrevious.Reveal(),
 		AfterpayWebhookSecret:         cfg.API.WebhookSecret.Reveal(),
@@ -252,7 +289,12 @@ func NewAPIHandler(cfg config.Config, c client.Client, logger *slog.Logger) (htt
 		Orders: OdooOrders{Client: od}, Afterpay: ap,
 		TrustedProxies: cfg.API.TrustedProxies, RateLimit: cfg.API.RateLimit,
 		Logger: logger,
-	}), nil
+	})
+	if withMetrics == nil {
+		return h, nil
+	}
+	withMetrics.Handler = h
+	return withMetrics, nil
 }
 
 // OdooOrders finds sale orders by name for the API: one search call on
@@ -336,6 +378,12 @@ func ServeListenerWith(ctx context.Context, ln net.Listener, handler http.Handle
 		WriteTimeout:      opts.WriteTimeout,
 		IdleTimeout:       opts.IdleTimeout,
 		MaxHeaderBytes:    opts.MaxHeaderBytes,
+	}
+	if side, ok := handler.(sideServer); ok {
+		if err := side.startSide(ctx); err != nil {
+			_ = ln.Close()
+			return err
+		}
 	}
 	if ready != nil {
 		ready <- ln.Addr().String()

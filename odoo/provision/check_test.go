@@ -46,8 +46,8 @@ func TestCheckReportsWhatRunWouldDo(t *testing.T) {
 	plan, err := provision.Check(ctx, f.config(), options(&logBuffer{}))
 	require.NoError(t, err)
 	f.unchanged(t, writes, snap)
-	require.Equal(t, 14, plan.Count(provision.Created), plan.String())
-	require.Len(t, plan.Pending(), 14)
+	require.Equal(t, 17, plan.Count(provision.Created), plan.String())
+	require.Len(t, plan.Pending(), 17)
 	for _, s := range plan.Pending() {
 		require.Zero(t, s.ID, "%s: nothing was created", s.What)
 	}
@@ -63,7 +63,7 @@ func TestCheckReportsWhatRunWouldDo(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, plan.Pending(), plan.String())
 	require.False(t, plan.Changed())
-	require.Equal(t, 15, plan.Count(provision.Unchanged))
+	require.Equal(t, 18, plan.Count(provision.Unchanged))
 	f.unchanged(t, writes, snap)
 }
 

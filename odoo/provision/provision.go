@@ -484,6 +484,11 @@ var customFields = []customField{
 		{odoo.CaptureImmediate, "When the customer approves"},
 		{odoo.CaptureDeferred, "On delivery"},
 	}},
+	// The merchant's Afterpay limits, cached by the worker's schedule next
+	// to Odoo's own maximum_amount (Odoo 18 has no minimum).
+	{"payment.provider", odoo.FieldLimitsMinimum, "float", "Afterpay Minimum Amount", nil},
+	{"payment.provider", odoo.FieldLimitsCurrency, "char", "Afterpay Limits Currency", nil},
+	{"payment.provider", odoo.FieldLimitsRefreshed, "datetime", "Afterpay Limits Read At", nil},
 }
 
 func (p *provisioner) customFields(ctx context.Context) error {

@@ -181,19 +181,22 @@ func TestRunProvisionsAFreshOdoo(t *testing.T) {
 	report, err := provision.Run(ctx, c, options(logs))
 	require.NoError(t, err)
 	require.Equal(t, map[string]provision.Action{
-		"Afterpay payment method":                        provision.Unchanged,
-		"Afterpay payment provider":                      provision.Created,
-		"bank journal Afterpay (AFTP)":                   provision.Created,
-		"payment term Afterpay":                          provision.Created,
-		"custom field sale.order.x_afterpay_order_id":    provision.Created,
-		"custom field sale.order.x_afterpay_status":      provision.Created,
-		"custom field sale.order.x_afterpay_instalments": provision.Created,
-		"custom field account.move.x_afterpay_order_id":  provision.Created,
-		"custom field sale.order.x_afterpay_capture":     provision.Created,
-		"form view sale.order (Afterpay page)":           provision.Created,
-		"form view account.move (Afterpay order)":        provision.Created,
-		`automation rule "Afterpay: order confirmed"`:    provision.Created,
-		`automation rule "Afterpay: credit note posted"`: provision.Created,
+		"Afterpay payment method":                                   provision.Unchanged,
+		"Afterpay payment provider":                                 provision.Created,
+		"bank journal Afterpay (AFTP)":                              provision.Created,
+		"payment term Afterpay":                                     provision.Created,
+		"custom field sale.order.x_afterpay_order_id":               provision.Created,
+		"custom field sale.order.x_afterpay_status":                 provision.Created,
+		"custom field sale.order.x_afterpay_instalments":            provision.Created,
+		"custom field account.move.x_afterpay_order_id":             provision.Created,
+		"custom field payment.provider.x_afterpay_minimum_amount":   provision.Created,
+		"custom field payment.provider.x_afterpay_limits_currency":  provision.Created,
+		"custom field payment.provider.x_afterpay_limits_refreshed": provision.Created,
+		"custom field sale.order.x_afterpay_capture":                provision.Created,
+		"form view sale.order (Afterpay page)":                      provision.Created,
+		"form view account.move (Afterpay order)":                   provision.Created,
+		`automation rule "Afterpay: order confirmed"`:               provision.Created,
+		`automation rule "Afterpay: credit note posted"`:            provision.Created,
 		// The reference seed's Odoo has no sale_stock.
 		`automation rule "Afterpay: delivery done"`:   provision.Skipped,
 		`automation rule "Afterpay: order cancelled"`: provision.Created,
@@ -291,7 +294,7 @@ func TestRunProvisionsAFreshOdoo(t *testing.T) {
 
 	text := report.String()
 	t.Log("\n" + text)
-	require.True(t, strings.HasPrefix(text, "Odoo provisioning: 14 created, 0 updated, 1 unchanged, 1 skipped\n"), text)
+	require.True(t, strings.HasPrefix(text, "Odoo provisioning: 17 created, 0 updated, 1 unchanged, 1 skipped\n"), text)
 	require.Contains(t, text, "stock.picking does not exist")
 	require.Contains(t, text, "token=***")
 	require.NotContains(t, text, "s3cret")
@@ -313,7 +316,7 @@ func TestRunTwiceChangesNothing(t *testing.T) {
 	report, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
 	require.False(t, report.Changed(), report.String())
-	require.Equal(t, 15, report.Count(provision.Unchanged))
+	require.Equal(t, 18, report.Count(provision.Unchanged))
 	require.Equal(t, 1, report.Count(provision.Skipped))
 	_, writesAfter := f.objectCalls()
 	require.Equal(t, writesBefore, writesAfter, "a second run writes nothing")
@@ -560,15 +563,15 @@ func TestRunOnTheDemoSeed(t *testing.T) {
 	ctx := context.Background()
 	first, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
-	require.Equal(t, 15, first.Count(provision.Created), first.String())
+	require.Equal(t, 18, first.Count(provision.Created), first.String())
 	require.Equal(t, 0, first.Count(provision.Updated), first.String())
 	require.Equal(t, 1, first.Count(provision.Unchanged), first.String())
 	require.Equal(t, 0, first.Count(provision.Skipped), first.String(), "the demo has stock")
-	require.True(t, strings.HasPrefix(first.String(), "Odoo provisioning: 15 created, 0 updated, 1 unchanged\n"), first.String())
+	require.True(t, strings.HasPrefix(first.String(), "Odoo provisioning: 18 created, 0 updated, 1 unchanged\n"), first.String())
 	second, err := provision.Run(ctx, c, options(&logBuffer{}))
 	require.NoError(t, err)
 	require.False(t, second.Changed(), second.String())
-	require.Equal(t, 16, second.Count(provision.Unchanged), second.String())
+	require.Equal(t, 19, second.Count(provision.Unchanged), second.String())
 
 	term, err := c.FindAfterpayPaymentTerm(ctx)
 	require.NoError(t, err)
