@@ -5,13 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
-	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/odoo-afterpay/bridge/config"
@@ -53,66 +50,8 @@ func merchantLimitsSchedule(cfg config.Config) client.Schedule {
 // knows them, or brings an existing one in line with cfg; one already as
 // cfg says is left alone, so that every worker's start may call it.
 func EnsureMerchantLimitsSchedule(ctx context.Context, c client.Client, cfg config.Config, logger *slog.Logger) (ScheduleOutcome, error) {
-	id := workflows.MerchantLimitsScheduleID(cfg.Odoo.Database)
-	want := merchantLimitsSchedule(cfg)
-	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID: id, Spec: *want.Spec, Action: want.Action, Overlap: want.Policy.Overlap, CatchupWindow: want.Policy.CatchupWindow,
-		Paused: want.State.Paused, Note: want.State.Note, TriggerImmediately: !want.State.Paused,
-	})
-	if err == nil {
-		logger.Info("Created the merchant limits schedule", "schedule", id, "every", want.Spec.Intervals[0].Every, "paused", want.State.Paused)
-		return ScheduleCreated, nil
-	}
-	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		return "", fmt.Errorf("create the merchant limits schedule %s: %w", id, err)
-	}
-	dc, _, err := Converters(cfg)
-	if err != nil {
-		return "", err
-	}
-	if dc == nil {
-		dc = converter.GetDefaultDataConverter()
-	}
-	outcome := ScheduleUnchanged
-	err = c.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
-		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-			if sameLimitsSchedule(in.Description.Schedule, want, dc) {
-				return nil, temporal.ErrSkipScheduleUpdate
-			}
-			outcome = ScheduleUpdated
-			return &client.ScheduleUpdate{Schedule: &want}, nil
-		},
-	})
-	if err != nil {
-		return "", fmt.Errorf("update the merchant limits schedule %s: %w", id, err)
-	}
-	if outcome == ScheduleUpdated {
-		logger.Info("Updated the merchant limits schedule", "schedule", id, "every", want.Spec.Intervals[0].Every, "paused", want.State.Paused)
-	}
-	return outcome, nil
-}
-
-// sameLimitsSchedule reports whether the schedule Temporal has is the one
-// wanted.
-func sameLimitsSchedule(have, want client.Schedule, dc converter.DataConverter) bool {
-	if have.Spec == nil || have.Policy == nil || have.State == nil ||
-		!slices.Equal(have.Spec.Intervals, want.Spec.Intervals) || len(have.Spec.Calendars) > 0 || len(have.Spec.CronExpressions) > 0 ||
-		have.Policy.Overlap != want.Policy.Overlap || have.Policy.CatchupWindow != want.Policy.CatchupWindow ||
-		have.State.Paused != want.State.Paused || have.State.Note != want.State.Note {
-		return false
-	}
-	h, ok := have.Action.(*client.ScheduleWorkflowAction)
-	w := want.Action.(*client.ScheduleWorkflowAction)
-	if !ok || h.ID != w.ID || h.Workflow != w.Workflow || h.TaskQueue != w.TaskQueue || h.WorkflowRunTimeout != w.WorkflowRunTimeout ||
-		h.StaticSummary != w.StaticSummary || len(h.Args) != 1 {
-		return false
-	}
-	p, ok := h.Args[0].(*commonpb.Payload)
-	if !ok {
-		return false
-	}
-	var args workflows.MerchantLimitsInput
-	return dc.FromPayload(p, &args) == nil && args == w.Args[0].(workflows.MerchantLimitsInput)
+	return ensureSchedule(ctx, c, cfg, logger, "merchant limits", merchantLimitsSchedule(cfg), true,
+		argsAre(workflows.MerchantLimitsInput{Database: cfg.Odoo.Database}))
 }
 
 // RefreshMerchantLimits refreshes the merchant's limits now, as the

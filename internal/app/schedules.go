@@ -77,18 +77,27 @@ func reconciliationSchedule(cfg config.Config) client.Schedule {
 // Schedule, or brings an existing one in line with cfg; one already as cfg
 // says is left alone, so that every worker's start may call it.
 func EnsureReconciliationSchedule(ctx context.Context, c client.Client, cfg config.Config, logger *slog.Logger) (ScheduleOutcome, error) {
-	id := workflows.ReconciliationScheduleID(cfg.Odoo.Database)
 	want := reconciliationSchedule(cfg)
+	return ensureSchedule(ctx, c, cfg, logger, "reconciliation", want, false, argsAre(ReconciliationInput(cfg)))
+}
+
+// ensureSchedule creates the schedule want describes (its action's ID is
+// the schedule's, and it runs at once with runNow), or brings an existing
+// one in line with it; one already as wanted is left alone. what names it
+// in logs and errors.
+func ensureSchedule(ctx context.Context, c client.Client, cfg config.Config, logger *slog.Logger, what string, want client.Schedule, runNow bool,
+	sameArgs func(*commonpb.Payload, converter.DataConverter) bool) (ScheduleOutcome, error) {
+	id := want.Action.(*client.ScheduleWorkflowAction).ID
 	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
 		ID: id, Spec: *want.Spec, Action: want.Action, Overlap: want.Policy.Overlap, CatchupWindow: want.Policy.CatchupWindow,
-		Paused: want.State.Paused, Note: want.State.Note,
+		Paused: want.State.Paused, Note: want.State.Note, TriggerImmediately: runNow && !want.State.Paused,
 	})
 	if err == nil {
-		logger.Info("Created the reconciliation schedule", "schedule", id, "every", want.Spec.Intervals[0].Every, "paused", want.State.Paused)
+		logger.Info("Created the "+what+" schedule", "schedule", id, "every", want.Spec.Intervals[0].Every, "paused", want.State.Paused)
 		return ScheduleCreated, nil
 	}
 	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		return "", fmt.Errorf("create the reconciliation schedule %s: %w", id, err)
+		return "", fmt.Errorf("create the %s schedule %s: %w", what, id, err)
 	}
 	dc, _, err := Converters(cfg)
 	if err != nil {
@@ -100,7 +109,7 @@ func EnsureReconciliationSchedule(ctx context.Context, c client.Client, cfg conf
 	outcome := ScheduleUnchanged
 	err = c.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
 		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-			if sameSchedule(in.Description.Schedule, want, dc) {
+			if sameSchedule(in.Description.Schedule, want, func(p *commonpb.Payload) bool { return sameArgs(p, dc) }) {
 				return nil, temporal.ErrSkipScheduleUpdate
 			}
 			outcome = ScheduleUpdated
@@ -108,16 +117,25 @@ func EnsureReconciliationSchedule(ctx context.Context, c client.Client, cfg conf
 		},
 	})
 	if err != nil {
-		return "", fmt.Errorf("update the reconciliation schedule %s: %w", id, err)
+		return "", fmt.Errorf("update the %s schedule %s: %w", what, id, err)
 	}
 	if outcome == ScheduleUpdated {
-		logger.Info("Updated the reconciliation schedule", "schedule", id, "every", want.Spec.Intervals[0].Every, "paused", want.State.Paused)
+		logger.Info("Updated the "+what+" schedule", "schedule", id, "every", want.Spec.Intervals[0].Every, "paused", want.State.Paused)
 	}
 	return outcome, nil
 }
 
-// sameSchedule reports whether the schedule Temporal has is the one wanted.
-func sameSchedule(have, want client.Schedule, dc converter.DataConverter) bool {
+// argsAre reports whether a schedule's one argument decodes to want.
+func argsAre[T comparable](want T) func(*commonpb.Payload, converter.DataConverter) bool {
+	return func(p *commonpb.Payload, dc converter.DataConverter) bool {
+		var got T
+		return dc.FromPayload(p, &got) == nil && got == want
+	}
+}
+
+// sameSchedule reports whether the schedule Temporal has is the one wanted;
+// sameArgs compares its workflow's one argument.
+func sameSchedule(have, want client.Schedule, sameArgs func(*commonpb.Payload) bool) bool {
 	if have.Spec == nil || have.Policy == nil || have.State == nil ||
 		!slices.Equal(have.Spec.Intervals, want.Spec.Intervals) || len(have.Spec.Calendars) > 0 || len(have.Spec.CronExpressions) > 0 ||
 		have.Policy.Overlap != want.Policy.Overlap || have.Policy.CatchupWindow != want.Policy.CatchupWindow ||
@@ -131,11 +149,7 @@ func sameSchedule(have, want client.Schedule, dc converter.DataConverter) bool {
 		return false
 	}
 	p, ok := h.Args[0].(*commonpb.Payload)
-	if !ok {
-		return false
-	}
-	var args workflows.ReconcileInput
-	return dc.FromPayload(p, &args) == nil && args == w.Args[0].(workflows.ReconcileInput)
+	return ok && sameArgs(p)
 }
 
 // RunReconciliation runs a reconciliation now, as `starter reconcile` does,
