@@ -29,13 +29,7 @@ func TestAfterSale(t *testing.T) {
 
 	paid := func(t *testing.T, lines ...orderLine) (int64, string, workflows.CheckoutInfo, workflows.PaymentResult) {
 		t.Helper()
-		orderID, order := p.quotation(t, true, lines...)
-		p.confirm(t, orderID)
-		info := p.waitCheckout(t, order)
-		_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
-		require.NoError(t, err)
-		res := p.result(t, order)
-		require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+		orderID, order, info, res := p.payOrder(t, lines...)
 		require.Len(t, p.postedInvoices(t, order), 1)
 		return orderID, order, info, res
 	}

@@ -194,13 +194,7 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	t.Run("Afterpay's signed webhooks reach the order: a dispute gets a note and an activity", func(t *testing.T) {
-		orderID, order := p.quotation(t, true, invoicedOnOrder(7500, 1))
-		p.confirm(t, orderID)
-		info := p.waitCheckout(t, order)
-		_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
-		require.NoError(t, err)
-		res := p.result(t, order)
-		require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+		orderID, _, _, res := p.payOrder(t, invoicedOnOrder(7500, 1))
 
 		// Afterpay opens a dispute and sends its signed webhook to the API.
 		dispute, err := p.sim.OpenDispute(res.AfterpayOrderID, "")

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/odoo-afterpay/bridge/api"
 	"github.com/odoo-afterpay/bridge/internal/app"
-	"github.com/odoo-afterpay/bridge/internal/shopper"
 	"github.com/odoo-afterpay/bridge/workflows"
 )
 
@@ -24,7 +22,6 @@ import (
 // dashboard use is exported.
 func TestMetrics(t *testing.T) {
 	p := startProduct(t)
-	ctx := context.Background()
 	from := time.Now().Truncate(time.Second).Add(-time.Second)
 	workerURL := "http://" + p.cfg.Metrics.WorkerAddr + "/metrics"
 	apiMetricsURL := "http://" + p.cfg.Metrics.APIAddr + "/metrics"
@@ -43,13 +40,7 @@ func TestMetrics(t *testing.T) {
 	require.Contains(t, before, workflows.MetricPayments+`{status="completed"} 0`, "outcomes read 0 before the first payment, not absent")
 	require.Contains(t, before, app.MetricBreakerState+`{state="closed"} 1`)
 
-	orderID, order := p.quotation(t, true, invoicedOnOrder(4990, 2))
-	p.confirm(t, orderID)
-	info := p.waitCheckout(t, order)
-	_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
-	require.NoError(t, err)
-	res := p.result(t, order)
-	require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+	_, order, info, _ := p.payOrder(t, invoicedOnOrder(4990, 2))
 	captured := p.afterpayNet(t, info.Token)
 	require.NoError(t, p.operator(t, order, workflows.OperatorAction{Action: workflows.ActionRefund, Amount: "10.00", Note: "goodwill", By: "e2e operator"}))
 	p.waitView(t, order, "the refund", func(v workflows.StatusView) bool { return v.Refunded == "10.00 USD" })

@@ -29,6 +29,7 @@ import (
 	"github.com/odoo-afterpay/bridge/internal/app"
 	"github.com/odoo-afterpay/bridge/internal/logging"
 	"github.com/odoo-afterpay/bridge/internal/odoofault"
+	"github.com/odoo-afterpay/bridge/internal/shopper"
 	"github.com/odoo-afterpay/bridge/internal/testkit"
 	"github.com/odoo-afterpay/bridge/money"
 	"github.com/odoo-afterpay/bridge/odoo"
@@ -392,6 +393,21 @@ func (p *product) order(t testing.TB, spec orderSpec) (int64, string) {
 		p.addShipping(t, id, *spec.shipping)
 	}
 	return id, order.Name
+}
+
+// payOrder makes an Afterpay quotation of lines for a new customer,
+// confirms it and approves its checkout as the customer does, and returns
+// the order and its payment, which must have completed.
+func (p *product) payOrder(t testing.TB, lines ...orderLine) (int64, string, workflows.CheckoutInfo, workflows.PaymentResult) {
+	t.Helper()
+	orderID, order := p.quotation(t, true, lines...)
+	p.confirm(t, orderID)
+	info := p.waitCheckout(t, order)
+	_, err := shopper.Checkout(context.Background(), info.RedirectCheckoutURL, shopper.Approve)
+	require.NoError(t, err)
+	res := p.result(t, order)
+	require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+	return orderID, order, info, res
 }
 
 // afterpayTerm is the payment term that marks Afterpay orders.

@@ -62,13 +62,7 @@ func TestReconciliation(t *testing.T) {
 	})
 
 	t.Run("an amount changed by hand in Odoo shows as drift with both amounts", func(t *testing.T) {
-		orderID, order := p.quotation(t, true, invoicedOnOrder(6000, 1))
-		p.confirm(t, orderID)
-		info := p.waitCheckout(t, order)
-		_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
-		require.NoError(t, err)
-		res := p.result(t, order)
-		require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+		orderID, order, info, res := p.payOrder(t, invoicedOnOrder(6000, 1))
 		require.Empty(t, p.reconcile(t, from).Drift, "all agree before the edit")
 
 		// Someone in finance resets the Afterpay payment to draft, edits

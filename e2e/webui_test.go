@@ -9,9 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
-
-	"github.com/odoo-afterpay/bridge/internal/shopper"
-	"github.com/odoo-afterpay/bridge/workflows"
 )
 
 // TestWebUIShowsWhatAPaymentIsDoing opens a paid order's payment in the
@@ -22,13 +19,7 @@ func TestWebUIShowsWhatAPaymentIsDoing(t *testing.T) {
 	browser := newBrowser(t)
 	p := startProduct(t)
 	ctx := context.Background()
-	orderID, order := p.quotation(t, true, invoicedOnOrder(4990, 2))
-	p.confirm(t, orderID)
-	info := p.waitCheckout(t, order)
-	_, err := shopper.Checkout(ctx, info.RedirectCheckoutURL, shopper.Approve)
-	require.NoError(t, err)
-	res := p.result(t, order)
-	require.Equal(t, workflows.StatusCompleted, res.Status, res.Reason)
+	_, order, _, _ := p.payOrder(t, invoicedOnOrder(4990, 2))
 
 	desc, err := p.temporal.DescribeWorkflowExecution(ctx, p.workflowID(order), "")
 	require.NoError(t, err)
