@@ -251,12 +251,8 @@ func (c *Client) OrderCredited(ctx context.Context, orderID int64) (bool, error)
 	if len(linked) == 0 {
 		return false, nil
 	}
-	ids := make([]any, len(linked))
-	for i, id := range linked {
-		ids[i] = id
-	}
 	found, err := c.Search(ctx, "account.move", []any{
-		[]any{"id", "in", ids}, []any{"move_type", "=", "out_refund"}, []any{"state", "!=", "cancel"},
+		[]any{"id", "in", int64sToAny(linked)}, []any{"move_type", "=", "out_refund"}, []any{"state", "!=", "cancel"},
 	}, &SearchOptions{Limit: 1})
 	if err != nil {
 		return false, fmt.Errorf("odoo: credit notes of sale.order %d: %w", orderID, err)
@@ -313,10 +309,7 @@ func (c *Client) PostedCreditNotes(ctx context.Context, orderID int64, invoiceID
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	ids := []any{}
-	for _, id := range uniqueIDs(append(slices.Clone(linked), invoiceIDs...)...) {
-		ids = append(ids, id)
-	}
+	ids := int64sToAny(uniqueIDs(append(slices.Clone(linked), invoiceIDs...)...))
 	if len(ids) == 0 {
 		return []int64{}, nil
 	}
