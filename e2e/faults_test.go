@@ -200,36 +200,39 @@ func TestEndToEndFaults(t *testing.T) {
 	t.Run("the worker stopped while each activity of the payment is in flight: it resumes, nothing twice, nothing reversed", func(t *testing.T) {
 		orderID, order := p.quotation(t, true, invoicedOnOrder(8800, 1))
 		slow := 1500 * time.Millisecond
-		// Each step is slowed once, so that the worker can be stopped while
-		// it is in flight.
+		// Each step's call is slowed, so that the worker can be stopped while
+		// its activity is in flight. An Odoo call stays slow until its step
+		// has been seen: other payments' workflows, still open from the
+		// subtests before, may make the same call first.
 		steps := []struct {
 			activity      string
 			model, method string // an Odoo call the activity makes
 			endpoint      string // or an Afterpay endpoint
-			times         int    // Odoo calls slowed: earlier activities may make the same call
 		}{
 			{activity: "ReadOrderState", model: "sale.order", method: "search_read"},
 			{activity: "CreateCheckout", endpoint: sandbox.EndpointCreateCheckout},
 			{activity: "OpenTransaction", model: "payment.transaction", method: "create"},
 			{activity: "CapturePayment", endpoint: sandbox.EndpointCapture},
-			{activity: "SetTransactionState", model: "payment.transaction", method: "write", times: 2}, // OpenTransaction writes it pending
+			{activity: "SetTransactionState", model: "payment.transaction", method: "write"},
 			{activity: "PostOrderNote", model: "sale.order", method: "message_post"},
 			{activity: "SetOrderAfterpay", model: "sale.order", method: "write"},
 			{activity: "BookPayment", model: "account.payment", method: "create"},
 			{activity: "ReadBooks", model: "sale.advance.payment.inv", method: "create"},
 		}
-		for _, s := range steps {
+		unslow := make([]func(), len(steps))
+		for i, s := range steps {
 			if s.endpoint != "" {
 				require.NoError(t, p.sim.InjectFault(sandbox.Fault{Endpoint: s.endpoint, Kind: sandbox.FaultLatency, Delay: slow, Times: 1}))
+				unslow[i] = func() {}
 			} else {
-				p.odooFaults.Inject(odoofault.Rule{Model: s.model, Method: s.method, Action: odoofault.Slow, Delay: slow, Times: max(s.times, 1)})
+				unslow[i] = p.odooFaults.Inject(odoofault.Rule{Model: s.model, Method: s.method, Action: odoofault.Slow, Delay: slow})
 			}
 		}
 		t.Cleanup(func() { p.sim.ClearFaults(); p.odooFaults.Clear() })
 		p.confirm(t, orderID)
 		var token string
 		approved := make(chan error, 1)
-		for _, s := range steps {
+		for i, s := range steps {
 			if s.activity == "CapturePayment" {
 				// The customer approves; their return reaches the workflow
 				// once a worker runs again.
@@ -242,6 +245,7 @@ func TestEndToEndFaults(t *testing.T) {
 			}
 			p.waitForActivity(t, order, s.activity)
 			p.stopWorker(t)
+			unslow[i]()
 			p.startWorker(t)
 		}
 		require.NoError(t, <-approved)
@@ -313,13 +317,14 @@ func (p *product) waitForActivity(t testing.TB, order, activity string) {
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		desc, err := p.temporal.DescribeWorkflowExecution(context.Background(), p.workflowID(order), "")
 		require.NoError(c, err)
-		started := false
+		started, pending := false, []string{}
 		for _, a := range desc.GetPendingActivities() {
+			pending = append(pending, a.GetActivityType().GetName()+" "+a.GetState().String())
 			if a.GetActivityType().GetName() == activity && a.GetState() == enumspb.PENDING_ACTIVITY_STATE_STARTED {
 				started = true
 			}
 		}
-		require.True(c, started, "%s in flight", activity)
+		require.True(c, started, "%s in flight; pending: %v, workflow %s", activity, pending, desc.GetWorkflowExecutionInfo().GetStatus())
 	}, time.Minute, 20*time.Millisecond)
 }
 

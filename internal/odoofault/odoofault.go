@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 )
@@ -71,8 +73,10 @@ func New(target string) (*Proxy, error) {
 	return &Proxy{forward: httputil.NewSingleHostReverseProxy(u), calls: map[string]int{}}, nil
 }
 
-// Inject adds a rule; rules are tried in the order they were added.
-func (p *Proxy) Inject(r Rule) {
+// Inject adds a rule; rules are tried in the order they were added. The
+// returned func removes it, for a rule that must hold until a test has seen
+// its effect rather than for a number of calls.
+func (p *Proxy) Inject(r Rule) (remove func()) {
 	if r.Action == Refuse && r.Code == 0 {
 		r.Code = 2
 	}
@@ -83,9 +87,15 @@ func (p *Proxy) Inject(r Rule) {
 	if left == 0 {
 		left = -1
 	}
+	added := &rule{Rule: r, left: left}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.rules = append(p.rules, &rule{Rule: r, left: left})
+	p.rules = append(p.rules, added)
+	return func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.rules = slices.DeleteFunc(p.rules, func(r *rule) bool { return r == added })
+	}
 }
 
 // Clear removes every rule.
@@ -108,6 +118,14 @@ func (p *Proxy) Calls(model, method string) int {
 		}
 	}
 	return n
+}
+
+// CallCounts returns how many execute_kw calls went through the proxy, by
+// "model method".
+func (p *Proxy) CallCounts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.calls)
 }
 
 func cut(key string) (string, string, bool) {

@@ -74,3 +74,20 @@ func TestUnavailableIsRetryableAndOtherCallsPass(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, errors.Is(err, odoo.ErrNotFound))
 }
+
+func TestARemovedRuleNoLongerApplies(t *testing.T) {
+	proxy, viaProxy, _ := setup(t)
+	ctx := context.Background()
+	remove := proxy.Inject(odoofault.Rule{Model: "res.partner", Action: odoofault.Unavailable})
+	keep := odoofault.Rule{Model: "res.country", Action: odoofault.Unavailable}
+	proxy.Inject(keep)
+	for range 2 {
+		_, err := viaProxy.Search(ctx, "res.partner", nil, nil)
+		require.True(t, odoo.IsRetryable(err), "a rule without Times holds until removed; got %v", err)
+	}
+	remove()
+	_, err := viaProxy.Search(ctx, "res.partner", nil, nil)
+	require.NoError(t, err)
+	_, err = viaProxy.Search(ctx, "res.country", nil, nil)
+	require.True(t, odoo.IsRetryable(err), "removing one rule leaves the others; got %v", err)
+}
