@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/odoo-afterpay/bridge/afterpay"
@@ -36,12 +37,14 @@ type OdooClient interface {
 	ReadSaleOrder(ctx context.Context, id int64) (*odoo.SaleOrder, error)
 	ReadOrderHeader(ctx context.Context, id int64, name string) (*odoo.OrderHeader, error)
 	FindAfterpayProvider(ctx context.Context) (providerID, methodID int64, err error)
-	EnsureTransaction(ctx context.Context, spec odoo.TransactionSpec) (int64, error)
+	JournalByCode(ctx context.Context, code string) (int64, error)
+	OpenTransaction(ctx context.Context, spec odoo.TransactionSpec, state odoo.TransactionUpdate) (int64, error)
 	SetTransactionState(ctx context.Context, txID int64, update odoo.TransactionUpdate) error
 	SetOrderAfterpay(ctx context.Context, orderID int64, f odoo.OrderAfterpay) error
 	SetMovesAfterpayOrderID(ctx context.Context, moveIDs []int64, afterpayOrderID string) error
 	ScheduleActivity(ctx context.Context, spec odoo.ActivitySpec) (int64, error)
 	PostNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error)
+	PostNewNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error)
 	ReadMove(ctx context.Context, id int64) (*odoo.Move, error)
 	CreateInvoices(ctx context.Context, orderID int64) ([]int64, error)
 	PostedInvoices(ctx context.Context, orderID int64) ([]int64, error)
@@ -107,11 +110,20 @@ type NoteInput struct {
 	OrderID int64  `json:"orderId"`
 	Body    string `json:"body"`
 	Marker  string `json:"marker"`
+	// Retry says the workflow asked for this note before, so an earlier
+	// activity may have posted it.
+	Retry bool `json:"retry,omitempty"`
 }
 
-// PostOrderNote posts a note on the order's chatter, once per marker.
+// PostOrderNote posts a note on the order's chatter, once per marker. It
+// looks for the marker first only when the note may exist already (a retry
+// of this activity or of the workflow's step): one call otherwise.
 func (a *Activities) PostOrderNote(ctx context.Context, in NoteInput) error {
-	if _, err := a.Odoo.PostNote(ctx, "sale.order", in.OrderID, in.Body, in.Marker); err != nil {
+	post := a.Odoo.PostNote
+	if !in.Retry && activity.GetInfo(ctx).Attempt <= 1 {
+		post = a.Odoo.PostNewNote
+	}
+	if _, err := post(ctx, "sale.order", in.OrderID, in.Body, in.Marker); err != nil {
 		return odooFailure("post note", err)
 	}
 	return nil
@@ -133,15 +145,12 @@ func (a *Activities) OpenTransaction(ctx context.Context, in TransactionInput) (
 	if err != nil {
 		return 0, odooFailure("find the Afterpay payment provider", err)
 	}
-	txID, err := a.Odoo.EnsureTransaction(ctx, odoo.TransactionSpec{
+	txID, err := a.Odoo.OpenTransaction(ctx, odoo.TransactionSpec{
 		Reference: in.Reference, OrderID: in.OrderID, PartnerID: in.PartnerID,
 		ProviderID: providerID, PaymentMethodID: methodID, Amount: in.Amount, Operation: "online_redirect",
-	})
+	}, odoo.TransactionUpdate{State: "pending", Message: in.Message})
 	if err != nil {
-		return 0, odooFailure("ensure payment.transaction "+in.Reference, err)
-	}
-	if err := a.Odoo.SetTransactionState(ctx, txID, odoo.TransactionUpdate{State: "pending", Message: in.Message}); err != nil {
-		return 0, transactionFailure("set payment.transaction pending", txID, err)
+		return 0, odooFailure("open payment.transaction "+in.Reference+" pending", err)
 	}
 	return txID, nil
 }

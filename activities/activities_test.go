@@ -38,13 +38,14 @@ type fakeOdoo struct {
 	// fail makes the named method fail with the error (refunds_test.go).
 	fail map[string]error
 	// calls names the methods called, in order, for those that record it.
-	calls       []string
-	searches    []searchCall
-	creditNotes []int64   // PostedCreditNotes' answer
-	creditAsked [][]int64 // the invoice ids PostedCreditNotes was given
-	credited    []creditNoteCall
-	paid        []paymentCall
-	payments    map[string]int64 // payment ids by memo
+	calls        []string
+	journalCodes []string
+	searches     []searchCall
+	creditNotes  []int64   // PostedCreditNotes' answer
+	creditAsked  [][]int64 // the invoice ids PostedCreditNotes was given
+	credited     []creditNoteCall
+	paid         []paymentCall
+	payments     map[string]int64 // payment ids by memo
 }
 
 type searchCall struct {
@@ -190,6 +191,17 @@ func (f *fakeOdoo) ReadOrderHeader(_ context.Context, _ int64, name string) (*od
 		}
 	}
 	return nil, odoo.ErrNotFound
+}
+
+func (f *fakeOdoo) JournalByCode(_ context.Context, code string) (int64, error) {
+	f.journalCodes = append(f.journalCodes, code)
+	if err := f.failure("JournalByCode"); err != nil {
+		return 0, err
+	}
+	if len(f.journals) == 0 {
+		return 0, odoo.ErrNotFound
+	}
+	return f.journals[0], nil
 }
 
 func (f *fakeOdoo) Search(_ context.Context, model string, domain []any, opts *odoo.SearchOptions) ([]int64, error) {
@@ -400,12 +412,23 @@ func TestBookPaymentUsesTheAfterpayJournalAndLinksTheTransaction(t *testing.T) {
 	od := &fakeOdoo{journals: []int64{12}}
 	a := &Activities{Odoo: od}
 	day := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	val, err := run(t, a, a.BookPayment, BookInput{PartnerID: 7, Amount: money.MustNew(11000, "USD"), Date: day, TransactionID: 9, Memo: "Afterpay 3001"})
+	in := BookInput{PartnerID: 7, Amount: money.MustNew(11000, "USD"), Date: day, TransactionID: 9, Memo: "Afterpay 3001", FirstOfTransaction: true}
+	val, err := run(t, a, a.BookPayment, in)
 	require.NoError(t, err)
 	var id int64
 	require.NoError(t, val.(interface{ Get(any) error }).Get(&id))
 	require.Equal(t, int64(31), id)
-	require.Equal(t, odoo.CustomerPaymentSpec{PartnerID: 7, Amount: money.MustNew(11000, "USD"), Date: day, JournalID: 12, Memo: "Afterpay 3001", TransactionID: 9}, od.booked)
+	want := odoo.CustomerPaymentSpec{PartnerID: 7, Amount: money.MustNew(11000, "USD"), Date: day, JournalID: 12, Memo: "Afterpay 3001", TransactionID: 9,
+		New: true, FirstOfTransaction: true}
+	require.Equal(t, want, od.booked, "a first attempt books without looking for an earlier one")
+
+	// The workflow asks again after a failure: the payment may exist, and
+	// is looked for by its memo.
+	in.Retry = true
+	_, err = run(t, a, a.BookPayment, in)
+	require.NoError(t, err)
+	want.New = false
+	require.Equal(t, want, od.booked)
 }
 
 func TestReconcileInvoiceNamesTheAfterpayOrderAndSaysWhatIsLeft(t *testing.T) {

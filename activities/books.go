@@ -2,6 +2,8 @@ package activities
 
 import (
 	"context"
+
+	"go.temporal.io/sdk/activity"
 	"slices"
 	"time"
 
@@ -156,6 +158,12 @@ type BookInput struct {
 	TransactionID int64       `json:"transactionId"`
 	// Memo is the payment's memo and its idempotency key in Odoo.
 	Memo string `json:"memo"`
+	// Retry says the workflow asked for this booking before, so an earlier
+	// activity may have made the payment (it is then looked up by memo).
+	Retry bool `json:"retry,omitempty"`
+	// FirstOfTransaction: the transaction has no payment yet, and this one
+	// becomes its payment.
+	FirstOfTransaction bool `json:"firstOfTransaction,omitempty"`
 }
 
 // BookPayment books a customer payment (posted, in the Afterpay journal,
@@ -169,6 +177,7 @@ func (a *Activities) BookPayment(ctx context.Context, in BookInput) (int64, erro
 	}
 	id, err := a.Odoo.RegisterCustomerPayment(ctx, odoo.CustomerPaymentSpec{
 		PartnerID: in.PartnerID, Amount: in.Amount, Date: in.Date, JournalID: journal, Memo: in.Memo, TransactionID: in.TransactionID,
+		New: !in.Retry && activity.GetInfo(ctx).Attempt <= 1, FirstOfTransaction: in.FirstOfTransaction,
 	})
 	if err != nil {
 		return 0, odooFailure("book the Afterpay payment", err)
@@ -177,14 +186,11 @@ func (a *Activities) BookPayment(ctx context.Context, in BookInput) (int64, erro
 }
 
 func (a *Activities) afterpayJournal(ctx context.Context) (int64, error) {
-	journals, err := a.Odoo.Search(ctx, "account.journal", []any{[]any{"code", "=", provision.DefaultJournalCode}}, &odoo.SearchOptions{Limit: 1})
+	id, err := a.Odoo.JournalByCode(ctx, provision.DefaultJournalCode)
 	if err != nil {
 		return 0, odooFailure("find the Afterpay journal", err)
 	}
-	if len(journals) == 0 {
-		return 0, odooFailure("find the Afterpay journal", odoo.ErrNotFound)
-	}
-	return journals[0], nil
+	return id, nil
 }
 
 // ReconcileInput matches a booked payment with an invoice.

@@ -209,6 +209,8 @@ func (r *reconcileOdoo) Search(context.Context, string, []any, *odoo.SearchOptio
 	return []int64{12}, nil
 }
 
+func (r *reconcileOdoo) JournalByCode(context.Context, string) (int64, error) { return 12, nil }
+
 func TestReadOdooAfterpayReadsOrdersTransactionsAndTheJournal(t *testing.T) {
 	fake := &reconcileOdoo{}
 	a := &Activities{Odoo: fake}

@@ -76,9 +76,7 @@ func TestBookRefundPaysTheCreditNoteBackFromTheAfterpayJournal(t *testing.T) {
 	require.Equal(t, []paymentCall{{moveID: 900, spec: odoo.PaymentSpec{Amount: usd(2500), Date: refundDay, JournalID: 12, Memo: "Afterpay refund r-77"}}}, od.paid,
 		"an outbound payment of the refund, in the Afterpay journal, on the credit note, with the memo that is its idempotency key")
 	require.Equal(t, map[int64]string{900: "3001"}, od.moveAfterpay, "finance sees the Afterpay order on the credit note")
-	require.Len(t, od.searches, 1)
-	require.Equal(t, "account.journal", od.searches[0].model)
-	require.Equal(t, []any{[]any{"code", "=", provision.DefaultJournalCode}}, od.searches[0].domain, "the Afterpay journal, by its code")
+	require.Equal(t, []string{provision.DefaultJournalCode}, od.journalCodes, "the Afterpay journal, by its code")
 
 	// A retry asks for the same payment (same memo), which Odoo's client
 	// finds instead of paying twice.
@@ -111,7 +109,7 @@ func TestBookRefundFailuresAreClassified(t *testing.T) {
 		paid      bool   // whether RegisterPayment was reached
 	}{
 		{name: "no Afterpay journal", wantType: ErrTypeOdooRecordMissing},
-		{name: "journal search unreachable", journals: []int64{12}, method: "Search",
+		{name: "journal search unreachable", journals: []int64{12}, method: "JournalByCode",
 			err: &odoo.TransportError{Err: errors.New("connection refused")}, wantType: ErrTypeOdooUnavailable, retryable: true},
 		{name: "Afterpay order not written", journals: []int64{12}, method: "SetMovesAfterpayOrderID",
 			err:      &odoo.Fault{Code: odoo.FaultCodeAccessError, Message: "You are not allowed to modify 'Journal Entry' (account.move) records."},

@@ -47,6 +47,12 @@ func (c *Client) ReadMove(ctx context.Context, id int64) (*Move, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeMove(rec)
+}
+
+// decodeMove decodes an account.move read with moveFields.
+func decodeMove(rec Record) (*Move, error) {
+	id := rec.ID()
 	d := newDecoder("account.move", rec)
 	m := &Move{
 		ID:               id,

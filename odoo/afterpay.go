@@ -64,9 +64,9 @@ func (f OrderAfterpay) vals() map[string]any {
 }
 
 // SetOrderAfterpay writes the order's x_afterpay_order_id, x_afterpay_status
-// and x_afterpay_instalments (fields left empty in f are not touched). It
-// reads the fields first and writes only what differs, so a retry changes
-// nothing and leaves no trace. ErrNotFound if the order does not exist; a
+// and x_afterpay_instalments (fields left empty in f are not touched), in
+// one call: the fields are not tracked, so writing the same values again
+// on a retry leaves no trace. ErrNotFound if the order does not exist; a
 // fault naming an x_afterpay field means Odoo was not provisioned.
 func (c *Client) SetOrderAfterpay(ctx context.Context, orderID int64, f OrderAfterpay) error {
 	where := fmt.Sprintf("odoo: set the Afterpay fields of sale.order %d", orderID)
@@ -74,7 +74,10 @@ func (c *Client) SetOrderAfterpay(ctx context.Context, orderID int64, f OrderAft
 	if len(want) == 0 {
 		return nil
 	}
-	if err := c.writeChanged(ctx, "sale.order", []int64{orderID}, want); err != nil {
+	if err := c.Write(ctx, "sale.order", []int64{orderID}, want, nil); err != nil {
+		if f, ok := AsFault(err); ok && f.isMissingRecord() {
+			return fmt.Errorf("%s: %w: %w", where, ErrNotFound, err)
+		}
 		return fmt.Errorf("%s: %w", where, provisioningHint(err))
 	}
 	return nil

@@ -21,6 +21,17 @@ import (
 // <p>. The marker must not contain HTML special characters (& < > " ') or
 // it could never be found again.
 func (c *Client) PostNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error) {
+	return c.postNote(ctx, model, resID, body, marker, true)
+}
+
+// PostNewNote is PostNote for a note that cannot have been posted yet (the
+// first attempt): it posts at once, and looks for the marker only when
+// Odoo's answer is lost after it committed. One call instead of two.
+func (c *Client) PostNewNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error) {
+	return c.postNote(ctx, model, resID, body, marker, false)
+}
+
+func (c *Client) postNote(ctx context.Context, model string, resID int64, body, marker string, lookFirst bool) (int64, error) {
 	switch {
 	case model == "" || resID <= 0:
 		return 0, errors.New("odoo: post note: model and resID are required")
@@ -37,11 +48,13 @@ func (c *Client) PostNote(ctx context.Context, model string, resID int64, body, 
 		[]any{"res_id", "=", resID},
 		[]any{"body", "ilike", marker},
 	}
-	if id, err := c.searchOne(ctx, "mail.message", existing, nil); err != nil || id != 0 {
-		if err != nil {
-			return 0, fmt.Errorf("%s: look up: %w", where, err)
+	if lookFirst {
+		if id, err := c.searchOne(ctx, "mail.message", existing, nil); err != nil || id != 0 {
+			if err != nil {
+				return 0, fmt.Errorf("%s: look up: %w", where, err)
+			}
+			return id, nil
 		}
-		return id, nil
 	}
 	res, err := c.CallMethod(ctx, model, "message_post", []int64{resID}, map[string]any{
 		"body":          noteHTML(body),

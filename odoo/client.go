@@ -77,6 +77,10 @@ type Client struct {
 
 	// currencyIDs caches res.currency ids by ISO code; they never change.
 	currencyIDs sync.Map
+	// provisioned caches the ids of the records setup-odoo makes (the
+	// Afterpay provider, payment method and journal), which every payment
+	// would otherwise look up again.
+	provisioned idCache
 }
 
 // NewClient validates cfg and returns a Client. It makes no network call;

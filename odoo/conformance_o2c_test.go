@@ -385,7 +385,11 @@ func cCustomerPayment(t *testing.T, b *cbackend) observation {
 	require.Len(t, journals, 1)
 
 	spec := odoo.CustomerPaymentSpec{PartnerID: partner, Amount: so.AmountTotal, JournalID: journals[0], Memo: b.ref("Afterpay capture CPAY"), TransactionID: tx}
-	pay, err := b.c.RegisterCustomerPayment(ctx, spec)
+	// The first attempt books without looking (New, three calls); a retry
+	// finds it by its memo.
+	first := spec
+	first.New, first.FirstOfTransaction = true, true
+	pay, err := b.c.RegisterCustomerPayment(ctx, first)
 	require.NoError(t, err)
 	again, err := b.c.RegisterCustomerPayment(ctx, spec)
 	require.NoError(t, err)

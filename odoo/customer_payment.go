@@ -32,6 +32,12 @@ type CustomerPaymentSpec struct {
 	// the transaction has no payment yet, the transaction's payment_id to
 	// the payment. Optional.
 	TransactionID int64
+	// New says no earlier attempt can have made this payment, so it is
+	// created and posted without first looking for it by its memo, and
+	// without reading it back: three calls instead of nine. With New,
+	// FirstOfTransaction says the transaction has no payment yet (its
+	// payment_id is then set without reading it first).
+	New, FirstOfTransaction bool
 }
 
 // RegisterCustomerPayment books an inbound customer account.payment in the
@@ -55,6 +61,9 @@ func (c *Client) RegisterCustomerPayment(ctx context.Context, spec CustomerPayme
 	case spec.Amount.Minor <= 0 || spec.Amount.Currency == "":
 		return 0, fmt.Errorf("%s: Amount must be positive and have a currency", where)
 	}
+	if spec.New {
+		return c.registerNewCustomerPayment(ctx, spec)
+	}
 	id, err := c.findPaymentByMemo(ctx, spec.Memo)
 	if err != nil {
 		return 0, fmt.Errorf("%s: look up: %w", where, err)
@@ -73,6 +82,35 @@ func (c *Client) RegisterCustomerPayment(ctx context.Context, spec CustomerPayme
 		}
 		if err := c.linkTransactionPayment(ctx, spec.TransactionID, id); err != nil {
 			return 0, fmt.Errorf("%s: %w", where, err)
+		}
+	}
+	return id, nil
+}
+
+// registerNewCustomerPayment is RegisterCustomerPayment's first attempt.
+// Any answer it cannot trust (lost after a commit) sends it down the
+// careful path, which finds what was made by the memo.
+func (c *Client) registerNewCustomerPayment(ctx context.Context, spec CustomerPaymentSpec) (int64, error) {
+	where := fmt.Sprintf("odoo: register customer payment %q", spec.Memo)
+	careful := func() (int64, error) {
+		spec.New = false
+		return c.RegisterCustomerPayment(ctx, spec)
+	}
+	id, err := c.createCustomerPayment(ctx, spec)
+	if err != nil {
+		if IsProbablyApplied(err) {
+			return careful()
+		}
+		return 0, fmt.Errorf("%s: %w", where, err)
+	}
+	// action_post returns None, which Odoo 18 cannot marshal: it answers
+	// that fault after committing the post, so the fault is its success.
+	if _, err := c.CallMethod(ctx, "account.payment", "action_post", []int64{id}, nil); err != nil && !IsProbablyApplied(err) {
+		return 0, fmt.Errorf("%s: post account.payment %d: %w", where, id, err)
+	}
+	if spec.TransactionID != 0 && spec.FirstOfTransaction {
+		if err := c.Write(ctx, "payment.transaction", []int64{spec.TransactionID}, map[string]any{"payment_id": id}, nil); err != nil {
+			return 0, fmt.Errorf("%s: link payment.transaction %d: %w", where, spec.TransactionID, err)
 		}
 	}
 	return id, nil

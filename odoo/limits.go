@@ -97,7 +97,9 @@ func (c *Client) WriteMerchantLimits(ctx context.Context, l MerchantLimits) erro
 
 // afterpayProviderID is the Afterpay payment.provider, archived or not.
 func (c *Client) afterpayProviderID(ctx context.Context) (int64, error) {
-	id, err := c.searchOne(ctx, "payment.provider", []any{[]any{"name", "=", ProviderName}}, map[string]any{"active_test": false})
+	id, err := c.provisioned.get(ctx, "payment.provider", c.now(), func(ctx context.Context) (int64, error) {
+		return c.searchOne(ctx, "payment.provider", []any{[]any{"name", "=", ProviderName}}, map[string]any{"active_test": false})
+	})
 	if err != nil {
 		return 0, fmt.Errorf("odoo: find the %s payment.provider: %w", ProviderName, err)
 	}

@@ -247,7 +247,9 @@ func TestFakeCustomerPaymentReconciledWithInvoices(t *testing.T) {
 	journal := fakeRecords(t, srv, "account.journal", []any{"code", "=", provision.DefaultJournalCode})[0]["id"].(int64)
 
 	spec := odoo.CustomerPaymentSpec{PartnerID: demoJane, Amount: so.AmountTotal, JournalID: journal, Memo: "Afterpay AP-O2C capture", TransactionID: tx}
-	pay, err := c.RegisterCustomerPayment(ctx, spec)
+	fresh := spec
+	fresh.New, fresh.FirstOfTransaction = true, true
+	pay, err := c.RegisterCustomerPayment(ctx, fresh)
 	require.NoError(t, err)
 	again, err := c.RegisterCustomerPayment(ctx, spec)
 	require.NoError(t, err)

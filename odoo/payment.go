@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -50,15 +51,13 @@ var txOperations = map[string]bool{
 // the "afterpay" payment.method (archived or not). ErrNotFound when Odoo has
 // not been provisioned.
 func (c *Client) FindAfterpayProvider(ctx context.Context) (providerID, methodID int64, err error) {
-	inactiveToo := map[string]any{"active_test": false}
-	providerID, err = c.searchOne(ctx, "payment.provider", []any{[]any{"name", "=", ProviderName}}, inactiveToo)
+	providerID, err = c.afterpayProviderID(ctx)
 	if err != nil {
-		return 0, 0, fmt.Errorf("odoo: find the %s payment.provider: %w", ProviderName, err)
+		return 0, 0, err
 	}
-	if providerID == 0 {
-		return 0, 0, fmt.Errorf("odoo: find the %s payment.provider (run setup-odoo): %w", ProviderName, ErrNotFound)
-	}
-	methodID, err = c.searchOne(ctx, "payment.method", []any{[]any{"code", "=", PaymentMethodCode}}, inactiveToo)
+	methodID, err = c.provisioned.get(ctx, "payment.method", c.now(), func(ctx context.Context) (int64, error) {
+		return c.searchOne(ctx, "payment.method", []any{[]any{"code", "=", PaymentMethodCode}}, map[string]any{"active_test": false})
+	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("odoo: find the %s payment.method: %w", PaymentMethodCode, err)
 	}
@@ -95,6 +94,38 @@ type TransactionSpec struct {
 // EnsureTransaction returns the transaction with spec.Reference, creating it
 // if there is none. Safe to retry after a timeout.
 func (c *Client) EnsureTransaction(ctx context.Context, spec TransactionSpec) (int64, error) {
+	if id, err := c.searchOne(ctx, "payment.transaction", []any{[]any{"reference", "=", spec.Reference}}, nil); err != nil || id != 0 {
+		if err != nil {
+			return 0, fmt.Errorf("odoo: ensure payment.transaction %q: look up: %w", spec.Reference, err)
+		}
+		return id, nil
+	}
+	id, _, err := c.createTransaction(ctx, spec, nil)
+	return id, err
+}
+
+// OpenTransaction creates the transaction in state upd in one call; only
+// when Odoo refuses the create because the reference exists (an earlier
+// attempt made it) is the transaction looked up, and moved to upd.
+func (c *Client) OpenTransaction(ctx context.Context, spec TransactionSpec, upd TransactionUpdate) (int64, error) {
+	vals, err := c.stateVals(upd)
+	if err != nil {
+		return 0, fmt.Errorf("odoo: open payment.transaction %q: %w", spec.Reference, err)
+	}
+	id, created, err := c.createTransaction(ctx, spec, vals)
+	if err != nil || created {
+		return id, err
+	}
+	if err := c.SetTransactionState(ctx, id, upd); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// createTransaction creates the transaction with extra vals; if Odoo
+// refuses it because the reference exists, or answers a fault after
+// committing, it returns the existing transaction and created false.
+func (c *Client) createTransaction(ctx context.Context, spec TransactionSpec, extra map[string]any) (id int64, created bool, err error) {
 	op := spec.Operation
 	if op == "" {
 		op = TxOperationOnlineRedirect
@@ -104,25 +135,18 @@ func (c *Client) EnsureTransaction(ctx context.Context, spec TransactionSpec) (i
 	}
 	switch {
 	case spec.Reference == "":
-		return 0, errors.New("odoo: ensure payment.transaction: Reference is required")
+		return 0, false, errors.New("odoo: ensure payment.transaction: Reference is required")
 	case spec.PartnerID <= 0 || spec.ProviderID <= 0 || spec.PaymentMethodID <= 0:
-		return 0, errors.New("odoo: ensure payment.transaction: PartnerID, ProviderID and PaymentMethodID are required")
+		return 0, false, errors.New("odoo: ensure payment.transaction: PartnerID, ProviderID and PaymentMethodID are required")
 	case spec.Amount.Currency == "":
-		return 0, errors.New("odoo: ensure payment.transaction: Amount has no currency")
+		return 0, false, errors.New("odoo: ensure payment.transaction: Amount has no currency")
 	case !txOperations[op]:
-		return 0, fmt.Errorf("odoo: ensure payment.transaction: unknown operation %q", op)
+		return 0, false, fmt.Errorf("odoo: ensure payment.transaction: unknown operation %q", op)
 	}
 	where := fmt.Sprintf("odoo: ensure payment.transaction %q", spec.Reference)
-	byRef := []any{[]any{"reference", "=", spec.Reference}}
-	if id, err := c.searchOne(ctx, "payment.transaction", byRef, nil); err != nil || id != 0 {
-		if err != nil {
-			return 0, fmt.Errorf("%s: look up: %w", where, err)
-		}
-		return id, nil
-	}
 	currencyID, err := c.CurrencyID(ctx, spec.Amount.Currency)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", where, err)
+		return 0, false, fmt.Errorf("%s: %w", where, err)
 	}
 	amount := spec.Amount
 	if op == TxOperationRefund && amount.Minor > 0 {
@@ -146,18 +170,19 @@ func (c *Client) EnsureTransaction(ctx context.Context, spec TransactionSpec) (i
 	if spec.SourceTransactionID != 0 {
 		vals["source_transaction_id"] = spec.SourceTransactionID
 	}
-	id, err := c.Create(ctx, "payment.transaction", vals, nil)
+	maps.Copy(vals, extra)
+	id, err = c.Create(ctx, "payment.transaction", vals, nil)
 	if err == nil {
-		return id, nil
+		return id, true, nil
 	}
-	// A concurrent attempt won the unique reference ("Reference must be
+	// An earlier or concurrent attempt made it ("Reference must be
 	// unique!"), or the create committed before a marshalling fault.
 	if IsBusiness(err) || IsProbablyApplied(err) {
-		if id, ferr := c.searchOne(ctx, "payment.transaction", byRef, nil); ferr == nil && id != 0 {
-			return id, nil
+		if id, ferr := c.searchOne(ctx, "payment.transaction", []any{[]any{"reference", "=", spec.Reference}}, nil); ferr == nil && id != 0 {
+			return id, false, nil
 		}
 	}
-	return 0, fmt.Errorf("%s: %w", where, err)
+	return 0, false, fmt.Errorf("%s: %w", where, err)
 }
 
 // TransactionUpdate is a state change of a payment.transaction.
@@ -182,8 +207,20 @@ type TransactionUpdate struct {
 // never creates a second payment for money the product has already booked.
 // Idempotent.
 func (c *Client) SetTransactionState(ctx context.Context, txID int64, upd TransactionUpdate) error {
+	vals, err := c.stateVals(upd)
+	if err != nil {
+		return fmt.Errorf("odoo: set payment.transaction %d state: %w", txID, err)
+	}
+	if err := c.Write(ctx, "payment.transaction", []int64{txID}, vals, nil); err != nil {
+		return fmt.Errorf("odoo: set payment.transaction %d state %s: %w", txID, upd.State, err)
+	}
+	return nil
+}
+
+// stateVals are the values that move a transaction to upd.
+func (c *Client) stateVals(upd TransactionUpdate) (map[string]any, error) {
 	if !txStates[upd.State] {
-		return fmt.Errorf("odoo: set payment.transaction %d state: unknown state %q", txID, upd.State)
+		return nil, fmt.Errorf("unknown state %q", upd.State)
 	}
 	vals := map[string]any{
 		"state":             upd.State,
@@ -203,10 +240,7 @@ func (c *Client) SetTransactionState(ctx context.Context, txID int64, upd Transa
 	if len(upd.InvoiceIDs) > 0 {
 		vals["invoice_ids"] = []any{[]any{6, 0, int64sToAny(upd.InvoiceIDs)}}
 	}
-	if err := c.Write(ctx, "payment.transaction", []int64{txID}, vals, nil); err != nil {
-		return fmt.Errorf("odoo: set payment.transaction %d state %s: %w", txID, upd.State, err)
-	}
-	return nil
+	return vals, nil
 }
 
 // Transaction is a payment.transaction.

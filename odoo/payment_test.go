@@ -13,13 +13,22 @@ import (
 
 func TestFindAfterpayProvider(t *testing.T) {
 	s := newAfterpayOdoo(t)
-	c, _ := newTestClient(t, s.stubOdoo)
+	now := fixedNow
+	c, _ := newTestClient(t, s.stubOdoo, func(cfg *odoo.Config) { cfg.Now = func() time.Time { return now } })
 	provider, method, err := c.FindAfterpayProvider(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, int64(17), provider)
 	require.Equal(t, int64(4), method, "the archived afterpay method is found (active_test=false)")
 
+	// The ids are cached: every payment needs them, and setup-odoo makes
+	// them once.
 	delete(s.records["payment.provider"], 17)
+	provider, _, err = c.FindAfterpayProvider(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, int64(17), provider, "cached")
+
+	// For a while: a provider deleted and provisioned again is found anew.
+	now = now.Add(11 * time.Minute)
 	_, _, err = c.FindAfterpayProvider(context.Background())
 	require.ErrorIs(t, err, odoo.ErrNotFound)
 }

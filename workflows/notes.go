@@ -32,8 +32,9 @@ func (r *run) noteWith(ctx workflow.Context, key, body string) error {
 		return nil
 	}
 	marker := "[afterpay:" + workflow.GetInfo(ctx).WorkflowExecution.ID + ":" + key + "]"
+	retry := r.askedBefore("note:" + key)
 	return workflow.ExecuteActivity(titled(ctx, "Note on order "+r.in.OrderName+": "+clip(body, 80)), act.PostOrderNote, activities.NoteInput{
-		OrderID: r.s.Order.ID, Body: body + " " + marker, Marker: marker,
+		OrderID: r.s.Order.ID, Body: body + " " + marker, Marker: marker, Retry: retry,
 	}).Get(ctx, nil)
 }
 
@@ -124,4 +125,16 @@ func RequestID(workflowID, event string) string {
 	sum := sha256.Sum256([]byte(workflowID + "|" + event))
 	h := hex.EncodeToString(sum[:16])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// askedBefore reports whether this run asked for the step named key
+// before (a step re-run after a failure), so that its activity looks for
+// what an earlier attempt may have made; it then marks key as asked.
+func (r *run) askedBefore(key string) bool {
+	if r.asked == nil {
+		r.asked = map[string]bool{}
+	}
+	before := r.asked[key]
+	r.asked[key] = true
+	return before
 }

@@ -77,6 +77,9 @@ type State struct {
 	InvoicingHeld bool `json:"invoicingHeld,omitempty"`
 	// Bookings are the customer payments booked in Odoo.
 	Bookings []Booking `json:"bookings,omitempty"`
+	// PaidInvoices are the order's invoices the workflow saw posted and
+	// paid: their "posted" events need no new look at Odoo.
+	PaidInvoices []int64 `json:"paidInvoices,omitempty"`
 	// OpenNote is the last "still open" note, so that it is said once.
 	OpenNote string `json:"openNote,omitempty"`
 	Ledger   Ledger `json:"ledger"`
@@ -120,6 +123,11 @@ type run struct {
 	// working is the credit note being refunded, for park to name.
 	working *CreditNote
 	metered metered // the money counted in the metrics
+	// asked holds the keys of the idempotent Odoo steps (notes, bookings)
+	// asked for in this run: asking again (a step re-run after a failure)
+	// tells the activity that an earlier attempt may have made the record.
+	// A new run after continue-as-new starts idle, with none in flight.
+	asked map[string]bool
 }
 
 // Run drives one order's Afterpay payment from the confirmed sale order to

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -132,7 +133,16 @@ func (r *run) authOpen() bool {
 // only says where to look, the workflow reads Odoo itself.
 func (r *run) applyOdooEvent(ctx workflow.Context, ev *OdooEvent) error {
 	switch ev.Kind {
-	case OdooDeliveryDone, OdooInvoicePosted:
+	case OdooInvoicePosted:
+		if slices.Contains(r.s.PaidInvoices, ev.RecordID) {
+			// The payment posted and paid this invoice itself: nothing new
+			// to read (an invoice posted again is a new event only once,
+			// by its id).
+			r.logger.Info("Posted invoice already paid from the Afterpay payment", "invoice", ev.RecordID)
+			return nil
+		}
+		return r.reviewOdoo(ctx, true)
+	case OdooDeliveryDone:
 		// A delivery makes more of the order invoiceable; a posted invoice
 		// is more to pay. Either way: invoice what can be, then settle.
 		return r.reviewOdoo(ctx, true)

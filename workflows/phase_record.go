@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.temporal.io/sdk/temporal"
@@ -82,7 +83,7 @@ func (r *run) book(ctx workflow.Context) error {
 		var paymentID int64
 		err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Book "+r.s.Ledger.Net().String()+" in the Afterpay journal"), act.BookPayment, activities.BookInput{
 			PartnerID: r.s.Order.PartnerID, Amount: r.s.Ledger.Net(), Date: r.s.CapturedAt, TransactionID: r.s.TransactionID,
-			Memo: "Afterpay " + r.s.AfterpayOrderID,
+			Memo: "Afterpay " + r.s.AfterpayOrderID, Retry: r.askedBefore("book:capture"), FirstOfTransaction: true,
 		}).Get(ctx, &paymentID)
 		if err != nil {
 			return &attentionError{cause: err,
@@ -144,6 +145,10 @@ func (r *run) settle(ctx workflow.Context, books *activities.Books) error {
 			if err := r.captureInvoice(ctx, inv); err != nil {
 				return err
 			}
+			continue
+		}
+		if inv.Residual.Minor <= 0 && !slices.Contains(r.s.PaidInvoices, inv.ID) {
+			r.s.PaidInvoices = append(r.s.PaidInvoices, inv.ID)
 		}
 	}
 	r.sayWhatIsOpen(ctx)
@@ -194,7 +199,7 @@ func (r *run) captureInvoice(ctx workflow.Context, inv activities.Invoice) error
 		var paymentID int64
 		err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Book "+entry.Amount.String()+" for invoice "+inv.Name+" in the Afterpay journal"), act.BookPayment, activities.BookInput{
 			PartnerID: r.s.Order.PartnerID, Amount: entry.Amount, Date: entry.At, TransactionID: r.s.TransactionID,
-			Memo: "Afterpay " + r.s.AfterpayOrderID + " " + inv.Name,
+			Memo: "Afterpay " + r.s.AfterpayOrderID + " " + inv.Name, Retry: r.askedBefore("book:" + key), FirstOfTransaction: len(r.s.Bookings) == 0,
 		}).Get(ctx, &paymentID)
 		if err != nil {
 			return &attentionError{cause: err, reason: fmt.Sprintf("%s captured for invoice %s could not be booked (%s)", entry.Amount, inv.Name, activities.OdooMessage(err)),
