@@ -46,10 +46,10 @@ type OdooClient interface {
 	PostNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error)
 	PostNewNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error)
 	ReadMove(ctx context.Context, id int64) (*odoo.Move, error)
-	CreateInvoices(ctx context.Context, orderID int64) ([]int64, error)
+	ReadOrderMoves(ctx context.Context, orderID int64) (*odoo.OrderMoves, error)
+	InvoiceOrderNow(ctx context.Context, orderID int64, moves *odoo.OrderMoves) ([]int64, error)
+	PostDraftInvoice(ctx context.Context, moveID int64) error
 	PostedInvoices(ctx context.Context, orderID int64) ([]int64, error)
-	PostedCreditNotes(ctx context.Context, orderID int64, invoiceIDs []int64) ([]int64, error)
-	OrderCredited(ctx context.Context, orderID int64) (bool, error)
 	CreateCreditNote(ctx context.Context, invoiceID int64, spec odoo.CreditNoteSpec) (int64, error)
 	RegisterPayment(ctx context.Context, moveID int64, spec odoo.PaymentSpec) (int64, error)
 	RegisterCustomerPayment(ctx context.Context, spec odoo.CustomerPaymentSpec) (int64, error)

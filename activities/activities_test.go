@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,15 +35,14 @@ type fakeOdoo struct {
 	moves         map[int64]*odoo.Move
 	posted        []int64
 	invoiced      int
-	orderCredited bool // OrderCredited's answer
+	orderCredited bool // a credit note made from the order's lines
 	// fail makes the named method fail with the error (refunds_test.go).
 	fail map[string]error
 	// calls names the methods called, in order, for those that record it.
 	calls        []string
 	journalCodes []string
 	searches     []searchCall
-	creditNotes  []int64   // PostedCreditNotes' answer
-	creditAsked  [][]int64 // the invoice ids PostedCreditNotes was given
+	creditNotes  []int64 // PostedCreditNotes' answer
 	credited     []creditNoteCall
 	paid         []paymentCall
 	payments     map[string]int64 // payment ids by memo
@@ -70,14 +70,35 @@ func (f *fakeOdoo) failure(method string) error {
 	return f.fail[method]
 }
 
-func (f *fakeOdoo) OrderCredited(context.Context, int64) (bool, error) {
-	if err := f.failure("OrderCredited"); err != nil {
-		return false, err
+// ReadOrderMoves answers from the test's moves: those in posted are the
+// order's posted invoices; those in creditNotes its posted credit notes,
+// linked to the order unless they reverse an invoice; orderCredited adds a
+// draft credit note made from the order's lines.
+func (f *fakeOdoo) ReadOrderMoves(context.Context, int64) (*odoo.OrderMoves, error) {
+	if err := f.failure("ReadOrderMoves"); err != nil {
+		return nil, err
 	}
-	return f.orderCredited, nil
+	out := &odoo.OrderMoves{InvoiceStatus: "to invoice", AfterpayOrderIDs: map[int64]string{}, Linked: map[int64]bool{}}
+	for _, id := range f.posted {
+		m := *f.moves[id]
+		m.ID, m.MoveType, m.State = id, "out_invoice", "posted"
+		out.Moves, out.Linked[id] = append(out.Moves, m), true
+	}
+	for _, id := range f.creditNotes {
+		m := *f.moves[id]
+		out.Moves, out.Linked[id] = append(out.Moves, m), m.ReversedEntryID == 0
+	}
+	if f.orderCredited {
+		out.Moves, out.Linked[999] = append(out.Moves, odoo.Move{ID: 999, MoveType: "out_refund", State: "draft"}), true
+	}
+	slices.SortFunc(out.Moves, func(a, b odoo.Move) int { return cmp.Compare(a.ID, b.ID) })
+	for id, ap := range f.moveAfterpay {
+		out.AfterpayOrderIDs[id] = ap
+	}
+	return out, nil
 }
 
-func (f *fakeOdoo) CreateInvoices(context.Context, int64) ([]int64, error) {
+func (f *fakeOdoo) InvoiceOrderNow(context.Context, int64, *odoo.OrderMoves) ([]int64, error) {
 	f.invoiced++
 	return nil, nil
 }
@@ -87,14 +108,6 @@ func (f *fakeOdoo) PostedInvoices(context.Context, int64) ([]int64, error) {
 		return nil, err
 	}
 	return f.posted, nil
-}
-
-func (f *fakeOdoo) PostedCreditNotes(_ context.Context, _ int64, invoiceIDs []int64) ([]int64, error) {
-	f.creditAsked = append(f.creditAsked, invoiceIDs)
-	if err := f.failure("PostedCreditNotes"); err != nil {
-		return nil, err
-	}
-	return f.creditNotes, nil
 }
 
 // CreateCreditNote posts a credit note of spec.Amount on the invoice, or
@@ -486,8 +499,9 @@ func TestReadBooksDoesNotInvoiceAnOrderCreditedFromItsInvoice(t *testing.T) {
 	require.True(t, got.InvoicingHeld)
 	require.Len(t, got.Invoices, 1)
 
-	// Without Invoice, it does not even ask.
-	od.fail = map[string]error{"OrderCredited": errors.New("not asked")}
+	// Without Invoice, it never invoices.
+	od.orderCredited = false
 	_, err = run(t, a, a.ReadBooks, BooksInput{OrderID: 42})
 	require.NoError(t, err)
+	require.Zero(t, od.invoiced)
 }

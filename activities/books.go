@@ -76,37 +76,53 @@ type Books struct {
 
 // ReadBooks invoices what can be (with in.Invoice), names the Afterpay
 // order on the invoices, and reads the invoices and the booked payments.
-// Invoicing nothing is no error, and a retry creates nothing twice.
+// Invoicing nothing is no error, and a retry creates nothing twice. The
+// order's moves are read once (twice more when it invoices: the wizard,
+// and the books after posting).
 func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, error) {
+	moves, err := a.Odoo.ReadOrderMoves(ctx, in.OrderID)
+	if err != nil {
+		return nil, odooFailure("read the order's invoices and credit notes", err)
+	}
 	held := false
 	if in.Invoice {
-		credited, err := a.Odoo.OrderCredited(ctx, in.OrderID)
-		if err != nil {
-			return nil, odooFailure("read the order's credit notes", err)
-		}
-		if held = credited; !held {
-			if _, err := a.Odoo.CreateInvoices(ctx, in.OrderID); err != nil {
+		if held = moves.Credited(); !held {
+			drafts, err := a.Odoo.InvoiceOrderNow(ctx, in.OrderID, moves)
+			if err != nil {
 				return nil, odooFailure("invoice the order", err)
+			}
+			for _, id := range drafts {
+				if err := a.Odoo.PostDraftInvoice(ctx, id); err != nil {
+					return nil, odooFailure("post the invoice", err)
+				}
+			}
+			if len(drafts) > 0 {
+				if moves, err = a.Odoo.ReadOrderMoves(ctx, in.OrderID); err != nil {
+					return nil, odooFailure("read the order's invoices", err)
+				}
 			}
 		}
 	}
-	ids, err := a.Odoo.PostedInvoices(ctx, in.OrderID)
-	if err != nil {
-		return nil, odooFailure("read the order's invoices", err)
+	var posted, unnamed []int64
+	for _, m := range moves.Moves {
+		if m.MoveType == "out_invoice" && m.State == "posted" && moves.Linked[m.ID] {
+			posted = append(posted, m.ID)
+			if in.AfterpayOrderID != "" && moves.AfterpayOrderIDs[m.ID] != in.AfterpayOrderID {
+				unnamed = append(unnamed, m.ID)
+			}
+		}
 	}
-	if in.AfterpayOrderID != "" && len(ids) > 0 {
-		if err := a.Odoo.SetMovesAfterpayOrderID(ctx, ids, in.AfterpayOrderID); err != nil {
+	if len(unnamed) > 0 {
+		if err := a.Odoo.SetMovesAfterpayOrderID(ctx, unnamed, in.AfterpayOrderID); err != nil {
 			return nil, odooFailure("write the Afterpay order on the invoices", err)
 		}
 	}
-	out := &Books{Invoices: make([]Invoice, 0, len(ids)), InvoicingHeld: held}
-	for _, id := range ids {
-		m, err := a.Odoo.ReadMove(ctx, id)
-		if err != nil {
-			return nil, odooFailure("read invoice", err)
+	out := &Books{Invoices: make([]Invoice, 0, len(posted)), InvoicingHeld: held}
+	for _, m := range moves.Moves {
+		if slices.Contains(posted, m.ID) {
+			out.Invoices = append(out.Invoices, Invoice{ID: m.ID, Name: m.Name, Total: m.AmountTotal, Residual: m.AmountResidual})
+			out.PaidOnInvoices = addPaid(out.PaidOnInvoices, &m)
 		}
-		out.Invoices = append(out.Invoices, Invoice{ID: id, Name: m.Name, Total: m.AmountTotal, Residual: m.AmountResidual})
-		out.PaidOnInvoices = addPaid(out.PaidOnInvoices, m)
 	}
 	for _, id := range in.PaymentIDs {
 		open, err := a.Odoo.PaymentResidual(ctx, id)
@@ -121,20 +137,15 @@ func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, erro
 	if !in.CreditNotes {
 		return out, nil
 	}
-	credits, err := a.Odoo.PostedCreditNotes(ctx, in.OrderID, ids)
-	if err != nil {
-		return nil, odooFailure("read the order's credit notes", err)
-	}
-	for _, id := range credits {
-		m, err := a.Odoo.ReadMove(ctx, id)
-		if err != nil {
-			return nil, odooFailure("read credit note", err)
-		}
-		out.PaidBackOnCreditNotes = addPaid(out.PaidBackOnCreditNotes, m)
-		if slices.Contains(in.KnownCreditNotes, id) {
+	for _, m := range moves.Moves {
+		if m.MoveType != "out_refund" || m.State != "posted" {
 			continue
 		}
-		out.CreditNotes = append(out.CreditNotes, CreditNote{ID: id, Name: m.Name, Total: m.AmountTotal, Residual: m.AmountResidual,
+		out.PaidBackOnCreditNotes = addPaid(out.PaidBackOnCreditNotes, &m)
+		if slices.Contains(in.KnownCreditNotes, m.ID) {
+			continue
+		}
+		out.CreditNotes = append(out.CreditNotes, CreditNote{ID: m.ID, Name: m.Name, Total: m.AmountTotal, Residual: m.AmountResidual,
 			Ref: m.Ref, Reverses: m.ReversedEntryID})
 	}
 	return out, nil

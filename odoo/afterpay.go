@@ -85,9 +85,9 @@ func (c *Client) SetOrderAfterpay(ctx context.Context, orderID int64, f OrderAft
 
 // SetMovesAfterpayOrderID writes x_afterpay_order_id on account.move
 // records (invoices and credit notes, posted ones included: Odoo accepts
-// writes of custom fields on posted moves). Only moves whose value differs
-// are written, so a retry changes nothing. ErrNotFound if a move does not
-// exist.
+// writes of custom fields on posted moves), in one call: the field is not
+// tracked, so a retry writing the same value again leaves no trace.
+// ErrNotFound if a move does not exist.
 func (c *Client) SetMovesAfterpayOrderID(ctx context.Context, moveIDs []int64, afterpayOrderID string) error {
 	where := fmt.Sprintf("odoo: set the Afterpay order id of account.move %v", moveIDs)
 	if strings.TrimSpace(afterpayOrderID) == "" {
@@ -97,45 +97,13 @@ func (c *Client) SetMovesAfterpayOrderID(ctx context.Context, moveIDs []int64, a
 	if len(ids) == 0 {
 		return nil
 	}
-	if err := c.writeChanged(ctx, "account.move", ids, map[string]any{FieldAfterpayOrderID: afterpayOrderID}); err != nil {
+	if err := c.Write(ctx, "account.move", ids, map[string]any{FieldAfterpayOrderID: afterpayOrderID}, nil); err != nil {
+		if f, ok := AsFault(err); ok && f.isMissingRecord() {
+			return fmt.Errorf("%s: %w: %w", where, ErrNotFound, err)
+		}
 		return fmt.Errorf("%s: %w", where, provisioningHint(err))
 	}
 	return nil
-}
-
-// writeChanged reads the char fields of want on ids and writes want to the
-// records where any of them differs. ErrNotFound if a record is missing.
-func (c *Client) writeChanged(ctx context.Context, model string, ids []int64, want map[string]any) error {
-	fields := make([]string, 0, len(want))
-	for name := range want {
-		fields = append(fields, name)
-	}
-	recs, err := c.Read(ctx, model, ids, fields, nil)
-	if err != nil {
-		return err
-	}
-	found := make(map[int64]Record, len(recs))
-	for _, r := range recs {
-		found[r.ID()] = r
-	}
-	var stale []int64
-	for _, id := range ids {
-		r, ok := found[id]
-		if !ok {
-			return fmt.Errorf("odoo: read %s %d: %w", model, id, ErrNotFound)
-		}
-		for name, v := range want {
-			cur, err := r.String(name)
-			if err != nil {
-				return fmt.Errorf("odoo: decode %s %d: %w", model, id, err)
-			}
-			if cur != v {
-				stale = append(stale, id)
-				break
-			}
-		}
-	}
-	return c.Write(ctx, model, stale, want, nil)
 }
 
 // provisioningHint adds "run setup-odoo" to Odoo's "Invalid field

@@ -1,0 +1,142 @@
+package odoo
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// OrderMoves is what Odoo's books hold for a sale order: its invoices and
+// credit notes.
+type OrderMoves struct {
+	// InvoiceStatus is the order's: "to invoice" when Odoo can invoice
+	// more of it now.
+	InvoiceStatus string
+	// Moves are the order's invoices and credit notes (sale.order.
+	// invoice_ids) and the credit notes reversing one of its invoices
+	// (CreateCreditNote's, whose single line no longer points at the
+	// order), in id order.
+	Moves []Move
+	// AfterpayOrderIDs are the moves' x_afterpay_order_id, by move id.
+	AfterpayOrderIDs map[int64]string
+	// Linked are the moves Odoo links to the order through their lines.
+	Linked map[int64]bool
+}
+
+// ReadOrderMoves reads the order's invoices and credit notes with what the
+// payment needs of each, in two calls: the order's invoice_ids and
+// invoice_status, then one search_read of the moves (one call when the
+// order has none). ErrNotFound if the order does not exist.
+func (c *Client) ReadOrderMoves(ctx context.Context, orderID int64) (*OrderMoves, error) {
+	where := fmt.Sprintf("odoo: books of sale.order %d", orderID)
+	rec, err := c.readOne(ctx, "sale.order", orderID, []string{"invoice_ids", "invoice_status"}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	d := newDecoder("sale.order", rec)
+	out := &OrderMoves{InvoiceStatus: d.str("invoice_status"), AfterpayOrderIDs: map[int64]string{}, Linked: map[int64]bool{}}
+	ids := d.ids("invoice_ids")
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	for _, id := range ids {
+		out.Linked[id] = true
+	}
+	list := int64sToAny(ids)
+	recs, err := c.SearchRead(ctx, "account.move", []any{
+		"|", []any{"id", "in", list}, "&", []any{"reversed_entry_id", "in", list}, []any{"move_type", "=", "out_refund"},
+	}, append(slices.Clone(moveFields), FieldAfterpayOrderID), &SearchOptions{Order: "id asc"})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, provisioningHint(err))
+	}
+	for _, r := range recs {
+		m, err := decodeMove(r)
+		if err != nil {
+			return nil, err
+		}
+		ap, err := r.String(FieldAfterpayOrderID)
+		if err != nil {
+			return nil, fmt.Errorf("odoo: decode account.move %d: %w", m.ID, err)
+		}
+		out.AfterpayOrderIDs[m.ID] = ap
+		out.Moves = append(out.Moves, *m)
+	}
+	return out, nil
+}
+
+// Drafts are the order's draft customer invoices: what the invoicing
+// wizard made and nobody posted yet.
+func (o *OrderMoves) Drafts() []int64 {
+	var ids []int64
+	for _, m := range o.Moves {
+		if m.MoveType == "out_invoice" && m.State == "draft" && o.Linked[m.ID] {
+			ids = append(ids, m.ID)
+		}
+	}
+	return ids
+}
+
+// Credited reports whether a credit note (draft or posted) was made from
+// the order's invoice lines (see OrderCredited).
+func (o *OrderMoves) Credited() bool {
+	for _, m := range o.Moves {
+		if m.MoveType == "out_refund" && m.State != "cancel" && o.Linked[m.ID] {
+			return true
+		}
+	}
+	return false
+}
+
+// InvoiceOrderNow runs the invoicing wizard as CreateInvoices does, for an
+// order whose moves were just read, and returns the ids of its draft
+// customer invoices to post: those the wizard made and any an earlier
+// attempt left in draft. Nothing to invoice ("to invoice" is not the
+// order's status) makes no call. Odoo answers the wizard with the new
+// invoice's form, so the order is read back only when that answer does not
+// name one invoice.
+func (c *Client) InvoiceOrderNow(ctx context.Context, orderID int64, moves *OrderMoves) ([]int64, error) {
+	where := fmt.Sprintf("odoo: invoice sale.order %d", orderID)
+	if moves.InvoiceStatus != "to invoice" {
+		return moves.Drafts(), nil
+	}
+	wizCtx := map[string]any{"active_model": "sale.order", "active_ids": []any{orderID}, "active_id": orderID}
+	wizID, err := c.Create(ctx, "sale.advance.payment.inv", map[string]any{"advance_payment_method": "delivered"}, wizCtx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	res, callErr := c.CallMethod(ctx, "sale.advance.payment.inv", "create_invoices", []int64{wizID}, map[string]any{"context": wizCtx})
+	switch {
+	case callErr == nil:
+		if action, ok := res.(map[string]any); ok {
+			if id, ok := action["res_id"].(int64); ok && id > 0 {
+				return uniqueIDs(append(moves.Drafts(), id)...), nil
+			}
+		}
+	case IsProbablyApplied(callErr), IsNothingToInvoice(callErr):
+	default:
+		return nil, fmt.Errorf("%s: %w", where, callErr)
+	}
+	after, err := c.ReadOrderMoves(ctx, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("%s: read back: %w", where, err)
+	}
+	return after.Drafts(), nil
+}
+
+// PostDraftInvoice posts a move the caller just read in draft, in one
+// call; a refusal because it was posted meanwhile is read back and
+// accepted.
+func (c *Client) PostDraftInvoice(ctx context.Context, moveID int64) error {
+	if _, err := c.CallMethod(ctx, "account.move", "action_post", []int64{moveID}, nil); err != nil {
+		if IsProbablyApplied(err) || IsBusiness(err) {
+			if state, rerr := c.moveState(ctx, moveID); rerr == nil && state == "posted" {
+				return nil
+			}
+		}
+		return fmt.Errorf("odoo: post account.move %d: %w", moveID, err)
+	}
+	return nil
+}

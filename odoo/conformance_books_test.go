@@ -1,0 +1,76 @@
+package odoo_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/odoo-afterpay/bridge/odoo"
+)
+
+// The order's books as the payment reads them (ReadOrderMoves), and its
+// invoicing in as few calls as Odoo allows (InvoiceOrderNow, which reads
+// the new invoice from the wizard's answer, and PostDraftInvoice).
+func init() {
+	cscenarios = append(cscenarios, cscenario{"order books", cOrderBooks})
+}
+
+func cOrderBooks(t *testing.T, b *cbackend) observation {
+	ctx := context.Background()
+	obs := observation{}
+	partner := b.customer(t, "Conformance Books", nil)
+	lamp := b.product(t, "Conformance Books Lamp", "CONF-BOOKS-LAMP", cusd(4000), "consu", "order", b.tax10)
+	rug := b.product(t, "Conformance Books Rug", "CONF-BOOKS-RUG", cusd(2500), "consu", "delivery", b.tax10)
+	order := b.afterpayOrder(t, partner, "CONF-BOOKS", 0, false, cline{product: lamp, qty: 1}, cline{product: rug, qty: 2})
+	b.hooks.take()
+
+	books := func(moves *odoo.OrderMoves) observation {
+		var list []observation
+		for _, m := range moves.Moves {
+			list = append(list, observation{"type": m.MoveType, "state": m.State, "total": m.AmountTotal.String(),
+				"residual": m.AmountResidual.String(), "linked": moves.Linked[m.ID], "reverses invoice": m.ReversedEntryID != 0,
+				"afterpay order": moves.AfterpayOrderIDs[m.ID]})
+		}
+		return observation{"invoice status": moves.InvoiceStatus, "moves": list, "drafts": len(moves.Drafts()), "credited": moves.Credited()}
+	}
+	before, err := b.c.ReadOrderMoves(ctx, order)
+	require.NoError(t, err)
+	obs["before"] = books(before)
+
+	drafts, err := b.c.InvoiceOrderNow(ctx, order, before)
+	require.NoError(t, err)
+	require.Len(t, drafts, 1, "the lamp, invoiced on order")
+	obs["drafts made"] = len(drafts)
+	drafted, err := b.c.ReadOrderMoves(ctx, order)
+	require.NoError(t, err)
+	require.Equal(t, drafts, drafted.Drafts(), "the wizard's answer names the invoice it made")
+	require.NoError(t, b.c.PostDraftInvoice(ctx, drafts[0]))
+	require.NoError(t, b.c.SetMovesAfterpayOrderID(ctx, drafts, b.ref("AP-BOOKS")))
+	posted, err := b.c.ReadOrderMoves(ctx, order)
+	require.NoError(t, err)
+	obs["posted"] = books(posted)
+	require.Equal(t, b.ref("AP-BOOKS"), posted.AfterpayOrderIDs[drafts[0]])
+	obs["afterpay order on the invoice"] = posted.AfterpayOrderIDs[drafts[0]] == b.ref("AP-BOOKS")
+	delete(obs["posted"].(observation)["moves"].([]observation)[0], "afterpay order")
+
+	// Nothing more to invoice until the rugs are delivered.
+	again, err := b.c.InvoiceOrderNow(ctx, order, posted)
+	require.NoError(t, err)
+	require.Empty(t, again)
+
+	// A partial credit note reverses the invoice with a line of its own: it
+	// is among the order's books, and does not hold its invoicing.
+	part := cusd(1000)
+	_, err = b.c.CreateCreditNote(ctx, drafts[0], odoo.CreditNoteSpec{Ref: b.ref("CONF-BOOKS-R1"), Amount: &part})
+	require.NoError(t, err)
+	credited, err := b.c.ReadOrderMoves(ctx, order)
+	require.NoError(t, err)
+	after := books(credited)
+	for _, m := range after["moves"].([]observation) {
+		delete(m, "afterpay order")
+	}
+	obs["after a partial credit note"] = after
+	b.hooks.take()
+	return obs
+}
