@@ -98,6 +98,9 @@ func TestDecodeTransactionFromTranscript(t *testing.T) {
 
 func TestDecodeReadOfMissingIDIsNotFound(t *testing.T) {
 	s := newStubOdoo(t)
+	// The transcript is read()'s answer for a missing id, an empty list;
+	// web_read, which ReadSaleOrder calls, answers the same (the web_read
+	// conformance scenario pins it on a real Odoo).
 	s.raw = func(c stubCall) (int, []byte, bool) {
 		if c.Service == "object" {
 			return 200, transcript(t, "083-fault-missing-record-read"), true
