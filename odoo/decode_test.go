@@ -98,6 +98,9 @@ func TestDecodeTransactionFromTranscript(t *testing.T) {
 
 func TestDecodeReadOfMissingIDIsNotFound(t *testing.T) {
 	s := newStubOdoo(t)
+	// The transcript is read()'s answer for a missing id, an empty list;
+	// web_read, which ReadSaleOrder calls, answers the same (the web_read
+	// conformance scenario pins it on a real Odoo).
 	s.raw = func(c stubCall) (int, []byte, bool) {
 		if c.Service == "object" {
 			return 200, transcript(t, "083-fault-missing-record-read"), true
@@ -172,6 +175,36 @@ func TestRecordGetters(t *testing.T) {
 
 	_, err = r.String("missing")
 	require.ErrorAs(t, err, &pe)
+}
+
+// web_read's answers for relational fields followed with a
+// sub-specification: the co-record's values, False, or a list of them.
+func TestRelatedGetters(t *testing.T) {
+	r := odoo.Record{
+		"partner": map[string]any{"id": int64(42), "name": "Ann"}, "none": false, "bare": int64(42),
+		"lines": []any{map[string]any{"id": int64(1)}, map[string]any{"id": int64(2), "name": "B"}}, "ids": []any{int64(1)},
+		"no_id": map[string]any{"name": "?"},
+	}
+	p, err := r.Related("partner")
+	require.NoError(t, err)
+	require.Equal(t, int64(42), p.ID())
+	p, err = r.Related("none")
+	require.NoError(t, err)
+	require.Nil(t, p)
+	var pe *odoo.ProtocolError
+	for _, f := range []string{"bare", "no_id", "lines", "missing"} {
+		_, err = r.Related(f)
+		require.ErrorAs(t, err, &pe, f)
+	}
+
+	lines, err := r.RelatedList("lines")
+	require.NoError(t, err)
+	require.Len(t, lines, 2)
+	require.Equal(t, int64(2), lines[1].ID())
+	for _, f := range []string{"ids", "none", "partner", "missing"} {
+		_, err = r.RelatedList(f)
+		require.ErrorAs(t, err, &pe, f)
+	}
 }
 
 func TestFormatHelpers(t *testing.T) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -269,6 +271,37 @@ func TestFakeReadSaleOrder(t *testing.T) {
 
 	_, err := c.ReadSaleOrder(ctx, 99999)
 	require.ErrorIs(t, err, odoo.ErrNotFound)
+}
+
+// ReadSaleOrder is one object call: the order's lines, products, partners,
+// countries and states come with it in one web_read.
+func TestFakeReadSaleOrderIsOneCall(t *testing.T) {
+	srv, err := fakeodoo.NewDemo(fakeodoo.Options{Clock: fakeClock{}})
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var calls []string
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls = append(calls, r.URL.Path)
+		mu.Unlock()
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	c := fakeClient(t, srv, hs.URL, "admin", 0)
+	ctx := context.Background()
+	_, err = c.Authenticate(ctx)
+	require.NoError(t, err)
+	mu.Lock()
+	calls = nil
+	mu.Unlock()
+
+	so, err := c.ReadSaleOrder(ctx, 3)
+	require.NoError(t, err)
+	require.Len(t, so.Lines, 2)
+	require.Equal(t, "TX", so.ShippingAddress.StateCode)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []string{"/xmlrpc/2/object"}, calls)
 }
 
 func TestFakeFindSaleOrderByName(t *testing.T) {
@@ -703,7 +736,7 @@ func TestFakeFaultClasses(t *testing.T) {
 		t.Run(tt.kind.String(), func(t *testing.T) {
 			srv, c := startFakeOdoo(t, 0)
 			ctx := context.Background()
-			srv.FailNext("sale.order", "read", tt.code, tt.message, 1)
+			srv.FailNext("sale.order", "web_read", tt.code, tt.message, 1)
 			_, err := c.ReadSaleOrder(ctx, 1)
 			require.Error(t, err)
 			f, ok := odoo.AsFault(err)
@@ -711,7 +744,7 @@ func TestFakeFaultClasses(t *testing.T) {
 			require.Equal(t, tt.code, f.Code)
 			require.Equal(t, tt.kind, f.Kind())
 			require.Equal(t, "sale.order", f.Model)
-			require.Equal(t, "read", f.Method)
+			require.Equal(t, "web_read", f.Method)
 			if tt.message != "" {
 				require.Contains(t, f.Message, tt.message)
 			}

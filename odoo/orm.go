@@ -92,6 +92,33 @@ func (c *Client) Read(ctx context.Context, model string, ids []int64, fields []s
 	return recs, nil
 }
 
+// WebRead reads the records with ids and, in the same call, the records
+// their relational fields point to (Odoo 17+'s web_read). spec maps field
+// names to sub-specifications: an empty map for the value itself (a
+// many2one as a bare id), {"fields": spec} for a relational field's
+// co-records (decode them with Record.Related and Record.RelatedList;
+// "display_name" works there too), plus optional "context", and for
+// x2many "order" and "limit". Like Read, it skips ids that do not exist.
+// kwctx is Odoo's context (may be nil).
+func (c *Client) WebRead(ctx context.Context, model string, ids []int64, spec map[string]any, kwctx map[string]any) ([]Record, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	kw := map[string]any{"specification": spec}
+	if kwctx != nil {
+		kw["context"] = kwctx
+	}
+	res, err := c.ExecuteKW(ctx, model, "web_read", []any{int64sToAny(ids)}, kw)
+	if err != nil {
+		return nil, fmt.Errorf("odoo: web_read %s %v: %w", model, ids, err)
+	}
+	recs, err := recordList(res)
+	if err != nil {
+		return nil, &ProtocolError{Op: "web_read " + model, Err: err}
+	}
+	return recs, nil
+}
+
 // readOne reads one record, returning ErrNotFound when it does not exist.
 func (c *Client) readOne(ctx context.Context, model string, id int64, fields []string, kwctx map[string]any) (Record, error) {
 	recs, err := c.Read(ctx, model, []int64{id}, fields, kwctx)

@@ -84,32 +84,92 @@ func (l OrderLine) WholeQuantity() (int32, bool) {
 	return int32(n), true
 }
 
-var saleOrderFields = []string{
-	"name", "state", "locked", "currency_id", "amount_untaxed", "amount_tax", "amount_total",
-	"client_order_ref", "date_order", "company_id", "partner_id", "partner_invoice_id",
-	"partner_shipping_id", "order_line", "invoice_ids", "transaction_ids",
+// The fields ReadSaleOrder reads as they are; the relational ones it
+// follows are in saleOrderSpec.
+var (
+	saleOrderFields = []string{"name", "state", "locked", "amount_untaxed", "amount_tax", "amount_total",
+		"client_order_ref", "date_order", "company_id", "invoice_ids", "transaction_ids"}
+	orderLineFields = []string{"name", "product_uom_qty", "price_unit", "price_subtotal", "price_tax",
+		"price_total", "discount", "display_type"}
+	partnerFields = []string{"name", "email", "phone", "mobile", "street", "street2", "city", "zip"}
+)
+
+// saleOrderSpec is the web_read specification of ReadSaleOrder: the order;
+// its currency's display name; its lines with their products' display names
+// and SKUs; the customer, invoice and shipping addresses with their state
+// and country codes. withDelivery adds the lines' is_delivery.
+func saleOrderSpec(withDelivery bool) map[string]any {
+	lineFields := orderLineFields
+	if withDelivery {
+		lineFields = append(slices.Clone(orderLineFields), "is_delivery")
+	}
+	partner := follow(partnerFields, map[string]any{
+		"state_id":   follow([]string{"code", "name"}, nil),
+		"country_id": follow([]string{"code"}, nil),
+	})
+	return specOf(saleOrderFields, map[string]any{
+		"currency_id":         follow([]string{"display_name"}, nil),
+		"partner_id":          partner,
+		"partner_invoice_id":  partner,
+		"partner_shipping_id": partner,
+		"order_line": follow(lineFields, map[string]any{
+			"product_id": follow([]string{"display_name", "default_code"}, nil),
+		}),
+	})
 }
 
-var orderLineFields = []string{
-	"name", "product_id", "product_uom_qty", "price_unit", "price_subtotal", "price_tax",
-	"price_total", "discount", "display_type",
+// specOf is a web_read specification reading fields as they are, plus the
+// relational fields in related with their own sub-specifications.
+func specOf(fields []string, related map[string]any) map[string]any {
+	spec := make(map[string]any, len(fields)+len(related))
+	for _, f := range fields {
+		spec[f] = map[string]any{}
+	}
+	for f, sub := range related {
+		spec[f] = sub
+	}
+	return spec
 }
 
-var partnerFields = []string{
-	"name", "email", "phone", "mobile", "street", "street2", "city", "state_id", "zip", "country_id",
+// follow is the sub-specification of a relational field whose co-records
+// are read with fields and related.
+func follow(fields []string, related map[string]any) map[string]any {
+	return map[string]any{"fields": specOf(fields, related)}
 }
 
 // ReadSaleOrder reads an order with its lines, products' SKUs, customer,
 // invoice and shipping addresses (country and state codes) and currency
-// code: six or seven calls. ErrNotFound if the order does not exist.
+// code in one web_read call. Without the delivery module (no is_delivery
+// on order lines), the client's first call fails and is sent again without
+// that field, once. ErrNotFound if the order does not exist.
 func (c *Client) ReadSaleOrder(ctx context.Context, id int64) (*SaleOrder, error) {
-	rec, err := c.readOne(ctx, "sale.order", id, saleOrderFields, nil)
+	withDelivery := !c.noDeliveryField.Load()
+	recs, err := c.WebRead(ctx, "sale.order", []int64{id}, saleOrderSpec(withDelivery), nil)
+	if err != nil && withDelivery && isUnknownField(err, "is_delivery") {
+		c.noDeliveryField.Store(true)
+		withDelivery = false
+		recs, err = c.WebRead(ctx, "sale.order", []int64{id}, saleOrderSpec(false), nil)
+	}
 	if err != nil {
 		return nil, err
 	}
+	var rec Record
+	for _, r := range recs {
+		if r.ID() == id {
+			rec = r
+			break
+		}
+	}
+	if rec == nil {
+		return nil, fmt.Errorf("odoo: web_read sale.order %d: %w", id, ErrNotFound)
+	}
+
 	d := newDecoder("sale.order", rec)
-	currency := d.ref("currency_id")
-	if d.err == nil && currency.Name == "" {
+	var currency string
+	if cur := d.related("currency_id"); cur != nil {
+		currency = d.sub("res.currency", cur).str("display_name")
+	}
+	if d.err == nil && currency == "" {
 		d.keep(fieldError("currency_id", errors.New("order has no currency")))
 	}
 	so := &SaleOrder{
@@ -117,7 +177,7 @@ func (c *Client) ReadSaleOrder(ctx context.Context, id int64) (*SaleOrder, error
 		Name:           d.str("name"),
 		State:          d.str("state"),
 		Locked:         d.bool("locked"),
-		Currency:       currency.Name,
+		Currency:       currency,
 		ClientOrderRef: d.str("client_order_ref"),
 		DateOrder:      d.time("date_order"),
 		CompanyID:      d.ref("company_id").ID,
@@ -127,177 +187,82 @@ func (c *Client) ReadSaleOrder(ctx context.Context, id int64) (*SaleOrder, error
 	so.AmountUntaxed = d.money("amount_untaxed", so.Currency)
 	so.AmountTax = d.money("amount_tax", so.Currency)
 	so.AmountTotal = d.money("amount_total", so.Currency)
-	partnerID := d.ref("partner_id").ID
-	invoiceID := d.ref("partner_invoice_id").ID
-	shippingID := d.ref("partner_shipping_id").ID
-	lineIDs := d.ids("order_line")
+	so.Partner = d.partner("partner_id")
+	so.InvoiceAddress = d.partner("partner_invoice_id")
+	so.ShippingAddress = d.partner("partner_shipping_id")
+	for _, l := range d.relatedList("order_line") {
+		so.Lines = append(so.Lines, d.orderLine(l, so.Currency, withDelivery))
+	}
 	if err := d.Err(); err != nil {
 		return nil, err
 	}
-
-	if so.Lines, err = c.readOrderLines(ctx, lineIDs, so.Currency); err != nil {
-		return nil, fmt.Errorf("odoo: read sale.order %d: %w", id, err)
-	}
-	partners, err := c.readPartners(ctx, partnerID, invoiceID, shippingID)
-	if err != nil {
-		return nil, fmt.Errorf("odoo: read sale.order %d: %w", id, err)
-	}
-	so.Partner, so.InvoiceAddress, so.ShippingAddress = partners[partnerID], partners[invoiceID], partners[shippingID]
 	return so, nil
 }
 
-// readOrderLines reads lines in the order given, with SKUs. Without the
-// delivery module is_delivery does not exist; the first "Invalid field"
-// fault switches it off for this client.
-func (c *Client) readOrderLines(ctx context.Context, ids []int64, currency string) ([]OrderLine, error) {
-	if len(ids) == 0 {
-		return nil, nil
+// isUnknownField reports whether err is Odoo refusing to read field because
+// its model has no such field: read() raises "Invalid field", and web_read
+// following a relation to no records a bare KeyError.
+func isUnknownField(err error, field string) bool {
+	f, ok := AsFault(err)
+	return ok && f.Code == FaultCodeApplication &&
+		(strings.Contains(f.Message, "Invalid field '"+field+"'") || f.Message == "KeyError: '"+field+"'")
+}
+
+// orderLine decodes a sale.order.line of ReadSaleOrder's web_read.
+func (d *decoder) orderLine(rec Record, currency string, withDelivery bool) OrderLine {
+	ld := d.sub("sale.order.line", rec)
+	line := OrderLine{
+		ID:              rec.ID(),
+		Name:            ld.str("name"),
+		Quantity:        ld.decimal("product_uom_qty"),
+		PriceUnit:       ld.money("price_unit", currency),
+		PriceSubtotal:   ld.money("price_subtotal", currency),
+		PriceTax:        ld.money("price_tax", currency),
+		PriceTotal:      ld.money("price_total", currency),
+		DiscountPercent: ld.decimal("discount"),
+		DisplayType:     ld.str("display_type"),
 	}
-	withDelivery := !c.noDeliveryField.Load()
-	fields := orderLineFields
 	if withDelivery {
-		fields = append(append([]string(nil), orderLineFields...), "is_delivery")
+		line.IsDelivery = ld.bool("is_delivery")
 	}
-	recs, err := c.Read(ctx, "sale.order.line", ids, fields, nil)
-	if err != nil && withDelivery {
-		if f, ok := AsFault(err); ok && f.Code == FaultCodeApplication && strings.Contains(f.Message, "Invalid field 'is_delivery'") {
-			c.noDeliveryField.Store(true)
-			withDelivery = false
-			recs, err = c.Read(ctx, "sale.order.line", ids, orderLineFields, nil)
-		}
+	if product := ld.related("product_id"); product != nil {
+		pd := ld.sub("product.product", product)
+		line.ProductID = product.ID()
+		line.ProductName = pd.str("display_name")
+		line.SKU = pd.str("default_code")
 	}
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[int64]Record, len(recs))
-	var productIDs []int64
-	for _, r := range recs {
-		byID[r.ID()] = r
-		if p, err := r.Ref("product_id"); err == nil && p.ID != 0 {
-			productIDs = append(productIDs, p.ID)
-		}
-	}
-	skus, err := c.productSKUs(ctx, productIDs)
-	if err != nil {
-		return nil, err
-	}
-	lines := make([]OrderLine, 0, len(recs))
-	for _, id := range ids {
-		r, ok := byID[id]
-		if !ok { // deleted between the two reads
-			continue
-		}
-		d := newDecoder("sale.order.line", r)
-		product := d.ref("product_id")
-		line := OrderLine{
-			ID:              id,
-			Name:            d.str("name"),
-			ProductID:       product.ID,
-			ProductName:     product.Name,
-			SKU:             skus[product.ID],
-			Quantity:        d.decimal("product_uom_qty"),
-			PriceUnit:       d.money("price_unit", currency),
-			PriceSubtotal:   d.money("price_subtotal", currency),
-			PriceTax:        d.money("price_tax", currency),
-			PriceTotal:      d.money("price_total", currency),
-			DiscountPercent: d.decimal("discount"),
-			DisplayType:     d.str("display_type"),
-		}
-		if withDelivery {
-			line.IsDelivery = d.bool("is_delivery")
-		}
-		if err := d.Err(); err != nil {
-			return nil, err
-		}
-		lines = append(lines, line)
-	}
-	return lines, nil
+	return line
 }
 
-func (c *Client) productSKUs(ctx context.Context, ids []int64) (map[int64]string, error) {
-	skus := map[int64]string{}
-	recs, err := c.Read(ctx, "product.product", uniqueIDs(ids...), []string{"default_code"}, nil)
-	if err != nil {
-		return nil, err
+// partner decodes a res.partner ReadSaleOrder's web_read followed from
+// field; an empty field is the zero Partner.
+func (d *decoder) partner(field string) Partner {
+	rec := d.related(field)
+	if rec == nil {
+		return Partner{}
 	}
-	for _, r := range recs {
-		sku, err := r.String("default_code")
-		if err != nil {
-			return nil, fmt.Errorf("odoo: decode product.product %d: %w", r.ID(), err)
-		}
-		skus[r.ID()] = sku
+	pd := d.sub("res.partner", rec)
+	p := Partner{
+		ID:      rec.ID(),
+		Name:    pd.str("name"),
+		Email:   pd.str("email"),
+		Phone:   pd.str("phone"),
+		Street:  pd.str("street"),
+		Street2: pd.str("street2"),
+		City:    pd.str("city"),
+		Zip:     pd.str("zip"),
 	}
-	return skus, nil
-}
-
-// readPartners reads partners with their country and state codes.
-func (c *Client) readPartners(ctx context.Context, ids ...int64) (map[int64]Partner, error) {
-	recs, err := c.Read(ctx, "res.partner", uniqueIDs(ids...), partnerFields, nil)
-	if err != nil {
-		return nil, err
+	if mobile := pd.str("mobile"); p.Phone == "" {
+		p.Phone = mobile
 	}
-	type refs struct{ country, state int64 }
-	partners := make(map[int64]Partner, len(recs))
-	links := make(map[int64]refs, len(recs))
-	var countryIDs, stateIDs []int64
-	for _, r := range recs {
-		d := newDecoder("res.partner", r)
-		p := Partner{
-			ID:      r.ID(),
-			Name:    d.str("name"),
-			Email:   d.str("email"),
-			Phone:   d.str("phone"),
-			Street:  d.str("street"),
-			Street2: d.str("street2"),
-			City:    d.str("city"),
-			Zip:     d.str("zip"),
-		}
-		if mobile := d.str("mobile"); p.Phone == "" {
-			p.Phone = mobile
-		}
-		state := d.ref("state_id")
-		country := d.ref("country_id")
-		if err := d.Err(); err != nil {
-			return nil, err
-		}
-		partners[p.ID] = p
-		links[p.ID] = refs{country: country.ID, state: state.ID}
-		countryIDs = append(countryIDs, country.ID)
-		stateIDs = append(stateIDs, state.ID)
+	if state := pd.related("state_id"); state != nil {
+		sd := pd.sub("res.country.state", state)
+		p.StateCode, p.StateName = sd.str("code"), sd.str("name")
 	}
-	countries, err := c.Read(ctx, "res.country", uniqueIDs(countryIDs...), []string{"code"}, nil)
-	if err != nil {
-		return nil, err
+	if country := pd.related("country_id"); country != nil {
+		p.CountryCode = pd.sub("res.country", country).str("code")
 	}
-	states, err := c.Read(ctx, "res.country.state", uniqueIDs(stateIDs...), []string{"code", "name"}, nil)
-	if err != nil {
-		return nil, err
-	}
-	countryCode := map[int64]string{}
-	for _, r := range countries {
-		code, err := r.String("code")
-		if err != nil {
-			return nil, fmt.Errorf("odoo: decode res.country %d: %w", r.ID(), err)
-		}
-		countryCode[r.ID()] = code
-	}
-	type stateInfo struct{ code, name string }
-	stateByID := map[int64]stateInfo{}
-	for _, r := range states {
-		d := newDecoder("res.country.state", r)
-		s := stateInfo{code: d.str("code"), name: d.str("name")}
-		if err := d.Err(); err != nil {
-			return nil, err
-		}
-		stateByID[r.ID()] = s
-	}
-	for id, p := range partners {
-		l := links[id]
-		p.CountryCode = countryCode[l.country]
-		p.StateCode, p.StateName = stateByID[l.state].code, stateByID[l.state].name
-		partners[id] = p
-	}
-	return partners, nil
+	return p
 }
 
 // FindSaleOrderByName reads the order named name (e.g. "S00037").

@@ -48,9 +48,9 @@ func TestReadSaleOrder(t *testing.T) {
 	}
 	require.Equal(t, want, so)
 
-	// The addresses are read in one call, as are the lines and products.
-	require.Equal(t, 1, s.callsTo("res.partner", "read"))
-	require.Equal(t, 1, s.callsTo("sale.order.line", "read"))
+	// One call: the lines, products, addresses, countries and states come
+	// with the order in one web_read.
+	require.Equal(t, []string{"sale.order.web_read"}, s.objectCalls())
 }
 
 func TestReadSaleOrderWithoutDeliveryModule(t *testing.T) {
@@ -67,7 +67,32 @@ func TestReadSaleOrderWithoutDeliveryModule(t *testing.T) {
 		}
 	}
 	// One failed probe, then the field is left out for good.
-	require.Equal(t, 3, s.callsTo("sale.order.line", "read"))
+	require.Equal(t, 3, s.callsTo("sale.order", "web_read"))
+}
+
+// Without lines to follow, Odoo answers the unknown is_delivery with a bare
+// KeyError rather than "Invalid field": the probe knows both.
+func TestReadSaleOrderWithoutDeliveryModuleOrLines(t *testing.T) {
+	s := newAfterpayOdoo(t)
+	s.invalid["sale.order.line"] = map[string]bool{"is_delivery": true}
+	s.rec("sale.order", 37)["order_line"] = []any{}
+	c, _ := newTestClient(t, s.stubOdoo)
+	so, err := c.ReadSaleOrder(context.Background(), 37)
+	require.NoError(t, err)
+	require.Nil(t, so.Lines)
+	require.Equal(t, "S00037", so.Name)
+	require.Equal(t, 2, s.callsTo("sale.order", "web_read"))
+}
+
+func TestReadSaleOrderDecodeErrorNamesTheRecord(t *testing.T) {
+	s := newAfterpayOdoo(t)
+	s.rec("res.partner", 43)["email"] = int64(5)
+	c, _ := newTestClient(t, s.stubOdoo)
+	_, err := c.ReadSaleOrder(context.Background(), 37)
+	var pe *odoo.ProtocolError
+	require.ErrorAs(t, err, &pe)
+	require.ErrorContains(t, err, "decode sale.order 37: res.partner 43: ")
+	require.ErrorContains(t, err, `"email"`)
 }
 
 func TestFindSaleOrderByName(t *testing.T) {

@@ -3,6 +3,7 @@ package odoo_test
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -140,6 +141,19 @@ func (s *stubOdoo) callsTo(model, method string) int {
 	return n
 }
 
+// objectCalls lists the execute_kw calls made so far as "model.method".
+func (s *stubOdoo) objectCalls() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, c := range s.calls {
+		if c.Service == "object" {
+			out = append(out, c.Model+"."+c.Func)
+		}
+	}
+	return out
+}
+
 func (s *stubOdoo) lastCall(model, method string) stubCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -266,6 +280,15 @@ func (s *stubOdoo) dispatch(c stubCall) (any, error) {
 		return s.read(c.Model, ids, c.Kwargs["fields"])
 	case "read":
 		return s.read(c.Model, toIDs(c.Args[0]), c.Kwargs["fields"])
+	case "web_read":
+		spec, ok := c.Kwargs["specification"].(map[string]any)
+		if !ok && len(c.Args) > 1 {
+			spec, ok = c.Args[1].(map[string]any)
+		}
+		if !ok {
+			return nil, fmt.Errorf("TypeError: Base.web_read() missing 1 required positional argument: 'specification'")
+		}
+		return s.webRead(c.Model, toIDs(c.Args[0]), spec)
 	case "create":
 		vals, _ := c.Args[0].(map[string]any)
 		return s.create(c.Model, vals)
@@ -305,6 +328,97 @@ func (s *stubOdoo) read(model string, ids []int64, fieldsArg any) (any, error) {
 			v, ok := rec[f]
 			if !ok {
 				v = false
+			}
+			row[f] = v
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// webRead answers web_read as Odoo 18 does: read() with bare many2one ids,
+// then each relational field with a "fields" sub-specification replaced by
+// its co-records' values (a many2one's display_name added last). Reading no
+// records, Odoo answers an unknown field with a bare KeyError.
+func (s *stubOdoo) webRead(model string, ids []int64, spec map[string]any) ([]any, error) {
+	fields := make([]string, 0, len(spec))
+	for f := range spec {
+		fields = append(fields, f)
+	}
+	slices.Sort(fields)
+	if len(ids) == 0 {
+		for _, f := range fields {
+			if s.invalid[model][f] {
+				return nil, &stubFault{Code: 1, String: fmt.Sprintf("Traceback (most recent call last):\n  File \"odoo/models.py\"\nKeyError: '%s'\n", f)}
+			}
+		}
+		return []any{}, nil
+	}
+	if err := s.checkFields(model, fields); err != nil {
+		return nil, err
+	}
+	out := []any{}
+	for _, id := range ids {
+		rec, ok := s.records[model][id]
+		if !ok {
+			continue // Odoo 18 drops missing ids
+		}
+		row := map[string]any{"id": id}
+		for _, f := range fields {
+			v, ok := rec[f]
+			if !ok {
+				v = false
+			}
+			sub, _ := spec[f].(map[string]any)
+			subSpec, follow := sub["fields"].(map[string]any)
+			if comodel, ok := s.many2one[model][f]; ok {
+				pair, _ := v.([]any)
+				if len(pair) != 2 {
+					row[f] = false
+					continue
+				}
+				rid, _ := pair[0].(int64)
+				if !follow {
+					row[f] = rid
+					continue
+				}
+				extra := maps.Clone(subSpec)
+				delete(extra, "display_name")
+				co := map[string]any{"id": rid}
+				if len(extra) > 0 {
+					recs, err := s.webRead(comodel, []int64{rid}, extra)
+					if err != nil {
+						return nil, err
+					}
+					if len(recs) == 1 {
+						co = recs[0].(map[string]any)
+					}
+				}
+				if _, ok := subSpec["display_name"]; ok {
+					co["display_name"] = s.displayName(comodel, rid)
+				}
+				row[f] = co
+				continue
+			}
+			if comodel, ok := s.x2many[model][f]; ok && follow {
+				coIDs := toIDs(v)
+				recs, err := s.webRead(comodel, coIDs, subSpec)
+				if err != nil {
+					return nil, err
+				}
+				byID := map[int64]any{}
+				for _, r := range recs {
+					byID[r.(map[string]any)["id"].(int64)] = r
+				}
+				list := make([]any, len(coIDs))
+				for i, cid := range coIDs {
+					list[i] = byID[cid]
+					if list[i] == nil {
+						list[i] = map[string]any{"id": cid}
+					}
+				}
+				row[f] = list
+				continue
 			}
 			row[f] = v
 		}

@@ -169,6 +169,50 @@ func (r Record) IDs(field string) ([]int64, error) {
 	return nil, shapeError(field, v)
 }
 
+// Related reads a relational field that web_read followed with a
+// sub-specification ({"fields": ...}): a many2one or reference as the
+// co-record's values, a record with at least "id". An empty many2one
+// (False) reads as nil.
+func (r Record) Related(field string) (Record, error) {
+	v, err := r.get(field)
+	if err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case bool:
+		if !x {
+			return nil, nil
+		}
+	case map[string]any:
+		if rec := Record(x); rec.ID() != 0 {
+			return rec, nil
+		}
+	}
+	return nil, shapeError(field, v)
+}
+
+// RelatedList reads an x2many field that web_read followed with a
+// sub-specification: one record per co-record, in the field's order.
+func (r Record) RelatedList(field string) ([]Record, error) {
+	v, err := r.get(field)
+	if err != nil {
+		return nil, err
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, shapeError(field, v)
+	}
+	recs := make([]Record, 0, len(list))
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok || Record(m).ID() == 0 {
+			return nil, shapeError(field, v)
+		}
+		recs = append(recs, Record(m))
+	}
+	return recs, nil
+}
+
 // Time reads a datetime field ("YYYY-MM-DD HH:MM:SS", UTC) as a UTC
 // time.Time. False reads as the zero time.
 func (r Record) Time(field string) (time.Time, error) {
@@ -341,12 +385,24 @@ type decoder struct {
 	model string
 	rec   Record
 	err   error
+	// parent, for a record nested in another's answer (web_read), keeps
+	// the errors instead, so that the outer decoder checks once.
+	parent *decoder
 }
 
 func newDecoder(model string, rec Record) *decoder { return &decoder{model: model, rec: rec} }
 
+// sub decodes rec, a record of model nested in d's record.
+func (d *decoder) sub(model string, rec Record) *decoder {
+	return &decoder{model: model, rec: rec, parent: d}
+}
+
 func (d *decoder) keep(err error) {
-	if err != nil && d.err == nil {
+	switch {
+	case err == nil:
+	case d.parent != nil:
+		d.parent.keep(fmt.Errorf("%s %d: %w", d.model, d.rec.ID(), err))
+	case d.err == nil:
 		d.err = err
 	}
 }
@@ -385,6 +441,18 @@ func (d *decoder) ref(field string) Ref {
 
 func (d *decoder) ids(field string) []int64 {
 	v, err := d.rec.IDs(field)
+	d.keep(err)
+	return v
+}
+
+func (d *decoder) related(field string) Record {
+	v, err := d.rec.Related(field)
+	d.keep(err)
+	return v
+}
+
+func (d *decoder) relatedList(field string) []Record {
+	v, err := d.rec.RelatedList(field)
 	d.keep(err)
 	return v
 }

@@ -230,6 +230,8 @@ func genericMethod(name string) methodFunc {
 		return methodHasAccess
 	case "check_access":
 		return methodCheckAccess
+	case "web_read":
+		return methodWebRead
 	}
 	return nil
 }
