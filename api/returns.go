@@ -88,6 +88,10 @@ func returnUpdateID(token, status string) string {
 }
 
 // returnOutcome asks the workflow what the customer's return page shows.
+// The usual return costs one call: the update goes straight to the order's
+// workflow (its current run), whose validator is the token check. Only a
+// refusal, a workflow that is missing or has ended, or an update nobody
+// took in time, take the slower paths that look the payment up.
 func (s *server) returnOutcome(ctx context.Context, log *slog.Logger, order, token, status string) (returnResult, workflows.ReturnOutcome) {
 	var id string
 	if order != "" {
@@ -106,68 +110,51 @@ func (s *server) returnOutcome(ctx context.Context, log *slog.Logger, order, tok
 		}
 		id = found
 	}
-	dctx, cancel := context.WithTimeout(ctx, temporalCallBudget)
-	desc, err := s.temporal.DescribeWorkflowExecution(dctx, id, "")
-	cancel()
-	if isNotFound(err) {
-		log.Warn("Afterpay return for an order without a payment")
-		return returnNotFound, workflows.ReturnOutcome{}
-	}
-	if err != nil {
-		log.Error("Describing the payment workflow failed", "workflowId", id, "error", err)
-		return returnUnavailable, workflows.ReturnOutcome{}
-	}
-	info := desc.GetWorkflowExecutionInfo()
-	runID := info.GetExecution().GetRunId()
-	fields := info.GetSearchAttributes().GetIndexedFields()
-	current, _ := workflows.KeywordAttribute(fields, workflows.AfterpayTokenKey.GetName())
-	if current != "" && current != token {
-		// Not the latest run's checkout: perhaps an earlier run's, whose
-		// outcome a reload should still show.
-		_, earlier, err := s.findByToken(ctx, token, id)
-		if err != nil {
-			log.Error("Finding a checkout by token failed", "error", err)
-			return returnUnavailable, workflows.ReturnOutcome{}
-		}
-		if earlier == "" {
-			log.Warn("Afterpay return with a token that is not this payment's")
-			return returnNotFound, workflows.ReturnOutcome{}
-		}
-		return s.closedOutcome(ctx, log, id, earlier, "")
-	}
-	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		if current == "" {
-			log.Warn("Afterpay return for a payment that never had a checkout")
-			return returnNotFound, workflows.ReturnOutcome{}
-		}
-		status, _ := workflows.KeywordAttribute(fields, workflows.PaymentStatusKey.GetName())
-		return s.closedOutcome(ctx, log, id, runID, workflows.Status(status))
-	}
-	return s.updateOutcome(ctx, log, id, runID, token, status)
+	return s.updateOutcome(ctx, log, id, token, status)
 }
 
-// updateOutcome hands the return to the running workflow and waits a few
-// seconds for its answer.
-func (s *server) updateOutcome(ctx context.Context, log *slog.Logger, id, runID, token, status string) (returnResult, workflows.ReturnOutcome) {
+// updateOutcome hands the return to the workflow's current run and waits a
+// few seconds for its answer.
+func (s *server) updateOutcome(ctx context.Context, log *slog.Logger, id, token, status string) (returnResult, workflows.ReturnOutcome) {
 	uctx, cancel := context.WithTimeout(ctx, s.returnWait)
 	defer cancel()
 	handle, err := s.temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, RunID: runID, UpdateID: returnUpdateID(token, status), UpdateName: workflows.UpdateCustomerReturn,
+		WorkflowID: id, UpdateID: returnUpdateID(token, status), UpdateName: workflows.UpdateCustomerReturn,
 		Args:         []any{workflows.CustomerReturn{Status: status, OrderToken: token}},
 		WaitForStage: client.WorkflowUpdateStageAccepted,
 	})
-	var out workflows.ReturnOutcome
-	if err == nil {
-		err = handle.Get(uctx, &out)
-	}
-	var appErr *temporal.ApplicationError
 	var timeout *client.WorkflowUpdateServiceTimeoutOrCanceledError
 	switch {
 	case err == nil:
+	case isNotFound(err):
+		// No such workflow, or its current run has ended: Temporal answers
+		// NotFound ("workflow execution already completed") to an update
+		// it had not seen before the end.
+		return s.describedOutcome(ctx, log, id, token)
+	case errors.As(err, &timeout), uctx.Err() != nil:
+		// Not accepted in time: no worker has taken it yet, or Temporal
+		// cannot be reached (the SDK retries until the deadline, so both
+		// look alike here). The description tells which.
+		if ctx.Err() != nil {
+			log.Info("The customer left before the payment workflow answered")
+			return returnUnavailable, workflows.ReturnOutcome{}
+		}
+		return s.describedOutcome(ctx, log, id, token)
+	default:
+		log.Error("Handing the customer's return to the payment workflow failed", "workflowId", id, "error", err)
+		return returnUnavailable, workflows.ReturnOutcome{}
+	}
+	runID := handle.RunID()
+	var out workflows.ReturnOutcome
+	err = handle.Get(uctx, &out)
+	var appErr *temporal.ApplicationError
+	switch {
+	case err == nil:
 	case errors.As(err, &appErr):
-		// The validator turned it away: not this payment's token.
-		log.Warn("Afterpay return refused by the payment workflow", "reason", clip(appErr.Error()))
-		return returnNotFound, workflows.ReturnOutcome{}
+		// The validator turned it away: not the current checkout's token,
+		// perhaps an earlier run's.
+		log.Info("Afterpay return refused by the payment workflow", "reason", clip(appErr.Error()))
+		return s.earlierRunOutcome(ctx, log, id, runID, token)
 	case isNotFound(err):
 		// The payment ended meanwhile.
 		return s.closedOutcome(ctx, log, id, runID, "")
@@ -184,9 +171,83 @@ func (s *server) updateOutcome(ctx context.Context, log *slog.Logger, id, runID,
 		if now, ok := s.queryOutcome(ctx, id, runID); ok && now.Outcome != workflows.OutcomePending {
 			return returnOutcome, now
 		}
+		// A reload joins the update's first answer even after the run
+		// ended; an ended payment is pending no more.
+		if closed, st := s.runClosed(ctx, id, runID); closed {
+			return s.closedOutcome(ctx, log, id, runID, st)
+		}
 		out.Outcome = workflows.OutcomePending
 	}
 	return returnOutcome, out
+}
+
+// describedOutcome is the slow path, for a return the update could not
+// answer: the workflow's description says whether it exists, which
+// checkout its latest run has, and whether that run has ended.
+func (s *server) describedOutcome(ctx context.Context, log *slog.Logger, id, token string) (returnResult, workflows.ReturnOutcome) {
+	dctx, cancel := context.WithTimeout(ctx, temporalCallBudget)
+	desc, err := s.temporal.DescribeWorkflowExecution(dctx, id, "")
+	cancel()
+	if isNotFound(err) {
+		log.Warn("Afterpay return for an order without a payment")
+		return returnNotFound, workflows.ReturnOutcome{}
+	}
+	if err != nil {
+		log.Error("Describing the payment workflow failed", "workflowId", id, "error", err)
+		return returnUnavailable, workflows.ReturnOutcome{}
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	runID := info.GetExecution().GetRunId()
+	fields := info.GetSearchAttributes().GetIndexedFields()
+	current, _ := workflows.KeywordAttribute(fields, workflows.AfterpayTokenKey.GetName())
+	if current != "" && current != token {
+		return s.earlierRunOutcome(ctx, log, id, runID, token)
+	}
+	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		// Running, yet the update was not taken: no worker has picked it
+		// up, or the run began after the update looked. The page asks
+		// again.
+		log.Info("The payment workflow has not taken the return yet; the page will ask again")
+		return returnOutcome, workflows.ReturnOutcome{Outcome: workflows.OutcomePending}
+	}
+	if current == "" {
+		log.Warn("Afterpay return for a payment that never had a checkout")
+		return returnNotFound, workflows.ReturnOutcome{}
+	}
+	status, _ := workflows.KeywordAttribute(fields, workflows.PaymentStatusKey.GetName())
+	return s.closedOutcome(ctx, log, id, runID, workflows.Status(status))
+}
+
+// earlierRunOutcome answers a token that is not the current run's (run):
+// an earlier run's, whose outcome a reload should still show, or none.
+func (s *server) earlierRunOutcome(ctx context.Context, log *slog.Logger, id, run, token string) (returnResult, workflows.ReturnOutcome) {
+	_, earlier, err := s.findByToken(ctx, token, id)
+	if err != nil {
+		log.Error("Finding a checkout by token failed", "error", err)
+		return returnUnavailable, workflows.ReturnOutcome{}
+	}
+	if earlier == "" || earlier == run {
+		log.Warn("Afterpay return with a token that is not this payment's")
+		return returnNotFound, workflows.ReturnOutcome{}
+	}
+	return s.closedOutcome(ctx, log, id, earlier, "")
+}
+
+// runClosed reports whether the run has ended, and its PaymentStatus. An
+// error counts as running: the page asks again.
+func (s *server) runClosed(ctx context.Context, id, runID string) (bool, workflows.Status) {
+	dctx, cancel := context.WithTimeout(ctx, temporalCallBudget)
+	defer cancel()
+	desc, err := s.temporal.DescribeWorkflowExecution(dctx, id, runID)
+	if err != nil {
+		return false, ""
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return false, ""
+	}
+	st, _ := workflows.KeywordAttribute(info.GetSearchAttributes().GetIndexedFields(), workflows.PaymentStatusKey.GetName())
+	return true, workflows.Status(st)
 }
 
 // closedOutcome is the outcome of a payment that has ended: from its

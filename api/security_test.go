@@ -136,7 +136,6 @@ func TestSecurityHeaders(t *testing.T) {
 // customer's token ever reaches the log.
 func TestEveryRequestIsLoggedOnceWithoutSecrets(t *testing.T) {
 	e := newEnv(t)
-	e.running()
 	e.answers("SUCCESS", workflows.ReturnOutcome{Outcome: workflows.OutcomePaid, OrderName: "S00043", Amount: &amount}).Once()
 	e.noWorkflowHoldsToken()
 	e.expectSignal("S00043", wantEvent(t, "evt_log"))

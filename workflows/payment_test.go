@@ -803,6 +803,22 @@ func TestCustomerReturnUpdateAnswersTheOutcomeAndRefusesOtherTokens(t *testing.T
 	require.Equal(t, ReturnOutcome{Outcome: OutcomePaid, OrderName: "S00042", Amount: &total}, genuine.value)
 }
 
+// Before the payment has a checkout, every return is turned away: the API
+// sends the update without checking the token itself, so the validator is
+// the only check.
+func TestCustomerReturnUpdateBeforeACheckoutIsRefused(t *testing.T) {
+	h := newHarness(t)
+	h.env.OnActivity(act.ReadOrderState, mock.Anything, mock.Anything).Return(orderState("draft"), nil)
+	var early updateResult
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(UpdateCustomerReturn, "early", &early, CustomerReturn{Status: ReturnSuccess, OrderToken: testToken})
+	}, time.Minute)
+	h.execute(input())
+	require.Equal(t, StatusOrderNotConfirmed, h.result().Status)
+	require.ErrorContains(t, early.rejected, "not this payment's checkout token")
+	require.Zero(t, h.calls["CreateCheckout"])
+}
+
 func TestADisputeOnAPaidOrderIsNotedWithAnActivityBeforeItsDeadline(t *testing.T) {
 	h := newHarness(t)
 	h.expectCheckout()
