@@ -15,7 +15,7 @@ import (
 // reconciled: every call costs the merchant's server. It was 63; issue 13's
 // goal is 15, which needs the order and its books each read in one call
 // (web_read) and the invoicing steps merged (see README, Performance).
-const maxOdooCallsPerPayment = 26
+const maxOdooCallsPerPayment = 21
 
 // TestOdooCallsPerPayment counts the calls one immediate payment of an
 // order invoiced on order makes into Odoo, through the proxy the worker
