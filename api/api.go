@@ -101,6 +101,9 @@ const (
 	odooWebhookBudget = 800 * time.Millisecond
 	// orderLookupBudget is the most of it the look-up may take.
 	orderLookupBudget = 500 * time.Millisecond
+	// webhookStartBudget bounds the workflow start of an order-confirmed
+	// webhook, which goes on after Odoo stopped waiting for the answer.
+	webhookStartBudget = 10 * time.Second
 	// maxBodyBytes bounds every request body; Odoo's and Afterpay's are a
 	// few hundred bytes.
 	maxBodyBytes = 64 << 10

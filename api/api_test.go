@@ -317,6 +317,18 @@ func TestOrderWebhookStartsAnywayWhenOdooIsSlow(t *testing.T) {
 	require.Contains(t, e.log.String(), "did not confirm the webhook's order in time")
 }
 
+// A look-up that uses up Odoo's whole second must not take the start down
+// with it: Odoo never sends the webhook again.
+func TestOrderWebhookStartOutlivesOdoosPatience(t *testing.T) {
+	e := newEnv(t)
+	e.orders.block = true
+	e.srv.lookupBudget = odooWebhookBudget
+	e.temporal.On("ExecuteWorkflow", mock.MatchedBy(func(ctx context.Context) bool { return ctx.Err() == nil }), mock.Anything, mock.Anything,
+		mock.Anything).Return(run(t, "w"), nil).Once()
+	rec := e.post("/odoo/webhook/order-confirmed?token="+token, webhook)
+	require.Equal(t, http.StatusAccepted, rec.Code)
+}
+
 func TestOrderWebhookTemporalDownIs503(t *testing.T) {
 	e := newEnv(t)
 	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil, serviceerror.NewUnavailable("down")).Once()

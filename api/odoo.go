@@ -131,7 +131,12 @@ func (s *server) orderConfirmed(c *gin.Context) {
 			hintID = id
 		}
 	}
-	outcome, run, err := workflows.StartPayment(ctx, s.temporal, s.opts.TaskQueue, s.paymentInput(name, hintID))
+	// Odoo stops waiting for its webhook after a second and never sends it
+	// again: the start must not give up with it, or a slow moment loses
+	// the payment until the next reconciliation.
+	startCtx, cancelStart := context.WithTimeout(context.WithoutCancel(c.Request.Context()), webhookStartBudget)
+	defer cancelStart()
+	outcome, run, err := workflows.StartPayment(startCtx, s.temporal, s.opts.TaskQueue, s.paymentInput(name, hintID))
 	if err != nil {
 		log.Error("Starting the payment workflow failed; start it with `starter start -order "+name+"`", "error", err)
 		s.fail(c, http.StatusServiceUnavailable, "the payment could not be started; try again")
