@@ -1,6 +1,7 @@
 package odoo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -24,48 +25,84 @@ type OrderMoves struct {
 }
 
 // ReadOrderMoves reads the order's invoices and credit notes with what the
-// payment needs of each, in two calls: the order's invoice_ids and
-// invoice_status, then one search_read of the moves (one call when the
-// order has none). ErrNotFound if the order does not exist.
+// payment needs of each, in one web_read of the order: its invoice_status,
+// its invoice_ids and the credit notes reversing them. ErrNotFound if the
+// order does not exist.
 func (c *Client) ReadOrderMoves(ctx context.Context, orderID int64) (*OrderMoves, error) {
 	where := fmt.Sprintf("odoo: books of sale.order %d", orderID)
-	rec, err := c.readOne(ctx, "sale.order", orderID, []string{"invoice_ids", "invoice_status"}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
-	}
-	d := newDecoder("sale.order", rec)
-	out := &OrderMoves{InvoiceStatus: d.str("invoice_status"), AfterpayOrderIDs: map[int64]string{}, Linked: map[int64]bool{}}
-	ids := d.ids("invoice_ids")
-	if err := d.Err(); err != nil {
-		return nil, err
-	}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	for _, id := range ids {
-		out.Linked[id] = true
-	}
-	list := int64sToAny(ids)
-	recs, err := c.SearchRead(ctx, "account.move", []any{
-		"|", []any{"id", "in", list}, "&", []any{"reversed_entry_id", "in", list}, []any{"move_type", "=", "out_refund"},
-	}, append(slices.Clone(moveFields), FieldAfterpayOrderID), &SearchOptions{Order: "id asc"})
+	invoice := moveSpec()
+	invoice["reversal_move_ids"] = map[string]any{"fields": moveSpec()}
+	recs, err := c.WebRead(ctx, "sale.order", []int64{orderID}, map[string]any{
+		"invoice_status": map[string]any{}, "invoice_ids": map[string]any{"fields": invoice},
+	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, provisioningHint(err))
 	}
-	for _, r := range recs {
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("%s: %w", where, ErrNotFound)
+	}
+	d := newDecoder("sale.order", recs[0])
+	out := &OrderMoves{InvoiceStatus: d.str("invoice_status"), AfterpayOrderIDs: map[int64]string{}, Linked: map[int64]bool{}}
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	linked, err := recs[0].RelatedList("invoice_ids")
+	if err != nil {
+		return nil, fmt.Errorf("odoo: decode sale.order %d: %w", orderID, err)
+	}
+	add := func(r Record) error {
 		m, err := decodeMove(r)
 		if err != nil {
-			return nil, err
+			return err
+		}
+		if slices.ContainsFunc(out.Moves, func(have Move) bool { return have.ID == m.ID }) {
+			return nil
 		}
 		ap, err := r.String(FieldAfterpayOrderID)
 		if err != nil {
-			return nil, fmt.Errorf("odoo: decode account.move %d: %w", m.ID, err)
+			return fmt.Errorf("odoo: decode account.move %d: %w", m.ID, err)
 		}
 		out.AfterpayOrderIDs[m.ID] = ap
 		out.Moves = append(out.Moves, *m)
+		return nil
 	}
+	for _, r := range linked {
+		out.Linked[r.ID()] = true
+	}
+	for _, r := range linked {
+		if err := add(r); err != nil {
+			return nil, err
+		}
+		reversals, err := r.RelatedList("reversal_move_ids")
+		if err != nil {
+			return nil, fmt.Errorf("odoo: decode account.move %d: %w", r.ID(), err)
+		}
+		for _, rev := range reversals {
+			if t, _ := rev.String("move_type"); t == "out_refund" {
+				if err := add(rev); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	slices.SortFunc(out.Moves, func(a, b Move) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
+
+// moveSpec is web_read's specification of what decodeMove reads.
+func moveSpec() map[string]any {
+	spec := map[string]any{FieldAfterpayOrderID: map[string]any{}}
+	for _, f := range moveFields {
+		spec[f] = map[string]any{}
+		if slices.Contains(moveMany2one, f) {
+			spec[f] = map[string]any{"fields": map[string]any{"display_name": map[string]any{}}}
+		}
+	}
+	return spec
+}
+
+// moveMany2one are the many2one fields of moveFields.
+var moveMany2one = []string{"currency_id", "reversed_entry_id", "partner_id", "journal_id"}
 
 // Drafts are the order's draft customer invoices: what the invoicing
 // wizard made and nobody posted yet.

@@ -277,13 +277,58 @@ func (c *Client) counterpart(ctx context.Context, p *customerPayment) (lineID in
 // ErrInvalidState for a draft or cancelled payment.
 func (c *Client) PaymentResidual(ctx context.Context, paymentID int64) (money.Money, error) {
 	where := fmt.Sprintf("odoo: residual of account.payment %d", paymentID)
-	p, err := c.readCustomerPayment(ctx, paymentID)
+	// One web_read: the payment, and its journal entry's lines.
+	recs, err := c.WebRead(ctx, "account.payment", []int64{paymentID}, map[string]any{
+		"state": map[string]any{}, "payment_type": map[string]any{}, "destination_account_id": map[string]any{},
+		"currency_id": map[string]any{"fields": map[string]any{"display_name": map[string]any{}}},
+		"move_id": map[string]any{"fields": map[string]any{"line_ids": map[string]any{"fields": map[string]any{
+			"account_id": map[string]any{}, "amount_residual": map[string]any{},
+		}}}},
+	}, nil)
 	if err != nil {
 		return money.Money{}, fmt.Errorf("%s: %w", where, err)
 	}
-	_, open, err := c.counterpart(ctx, p)
+	if len(recs) == 0 {
+		return money.Money{}, fmt.Errorf("%s: %w", where, ErrNotFound)
+	}
+	d := newDecoder("account.payment", recs[0])
+	state, currency, destination := d.str("state"), d.ref("currency_id").Name, d.ref("destination_account_id").ID
+	inbound := d.str("payment_type") == "inbound"
+	if err := d.Err(); err != nil {
+		return money.Money{}, err
+	}
+	move, err := recs[0].Related("move_id")
 	if err != nil {
 		return money.Money{}, fmt.Errorf("%s: %w", where, err)
+	}
+	if (state != "in_process" && state != "paid") || move == nil {
+		return money.Money{}, fmt.Errorf("%s: account.payment %d is %q, not posted: %w", where, paymentID, state, ErrInvalidState)
+	}
+	lines, err := move.RelatedList("line_ids")
+	if err != nil {
+		return money.Money{}, fmt.Errorf("%s: %w", where, err)
+	}
+	open, found := money.Money{Currency: currency}, false
+	for _, l := range lines {
+		account, err := l.Ref("account_id")
+		if err != nil {
+			return money.Money{}, fmt.Errorf("odoo: decode account.move.line %d: %w", l.ID(), err)
+		}
+		if account.ID != destination {
+			continue
+		}
+		m, err := l.Money("amount_residual", currency)
+		if err != nil {
+			return money.Money{}, fmt.Errorf("odoo: decode account.move.line %d: %w", l.ID(), err)
+		}
+		open.Minor += m.Minor
+		found = true
+	}
+	if !found {
+		return money.Money{}, &ProtocolError{Op: "read account.payment", Err: fmt.Errorf("payment %d has no line on its destination account", paymentID)}
+	}
+	if inbound {
+		open.Minor = -open.Minor // a receipt credits the receivable
 	}
 	return open, nil
 }

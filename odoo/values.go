@@ -129,6 +129,13 @@ func (r Record) Ref(field string) (Ref, error) {
 		}
 	case int64:
 		return Ref{ID: x}, nil
+	case map[string]any:
+		// web_read's many2one with a sub-specification: {"id": 1,
+		// "display_name": "USD"}.
+		if id, ok := x["id"].(int64); ok {
+			name, _ := x["display_name"].(string)
+			return Ref{ID: id, Name: name}, nil
+		}
 	case []any:
 		if len(x) == 2 {
 			id, idOK := x[0].(int64)
