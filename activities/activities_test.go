@@ -78,7 +78,7 @@ func (f *fakeOdoo) ReadOrderMoves(context.Context, int64) (*odoo.OrderMoves, err
 	if err := f.failure("ReadOrderMoves"); err != nil {
 		return nil, err
 	}
-	out := &odoo.OrderMoves{InvoiceStatus: "to invoice", AfterpayOrderIDs: map[int64]string{}, Linked: map[int64]bool{}}
+	out := &odoo.OrderMoves{InvoiceStatus: "to invoice", Invoiceable: true, AfterpayOrderIDs: map[int64]string{}, Linked: map[int64]bool{}}
 	for _, id := range f.posted {
 		m := *f.moves[id]
 		m.ID, m.MoveType, m.State = id, "out_invoice", "posted"

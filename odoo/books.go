@@ -11,8 +11,11 @@ import (
 // credit notes.
 type OrderMoves struct {
 	// InvoiceStatus is the order's: "to invoice" when Odoo can invoice
-	// more of it now.
+	// more of it now. Odoo says "no" while only a delivery line is to
+	// invoice, which its wizard invoices all the same: Invoiceable says
+	// whether any line is to invoice.
 	InvoiceStatus string
+	Invoiceable   bool
 	// Moves are the order's invoices and credit notes (sale.order.
 	// invoice_ids) and the credit notes reversing one of its invoices
 	// (CreateCreditNote's, whose single line no longer points at the
@@ -34,6 +37,7 @@ func (c *Client) ReadOrderMoves(ctx context.Context, orderID int64) (*OrderMoves
 	invoice["reversal_move_ids"] = map[string]any{"fields": moveSpec()}
 	recs, err := c.WebRead(ctx, "sale.order", []int64{orderID}, map[string]any{
 		"invoice_status": map[string]any{}, "invoice_ids": map[string]any{"fields": invoice},
+		"order_line": map[string]any{"fields": map[string]any{"invoice_status": map[string]any{}}},
 	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, provisioningHint(err))
@@ -45,6 +49,15 @@ func (c *Client) ReadOrderMoves(ctx context.Context, orderID int64) (*OrderMoves
 	out := &OrderMoves{InvoiceStatus: d.str("invoice_status"), AfterpayOrderIDs: map[int64]string{}, Linked: map[int64]bool{}}
 	if err := d.Err(); err != nil {
 		return nil, err
+	}
+	lines, err := recs[0].RelatedList("order_line")
+	if err != nil {
+		return nil, fmt.Errorf("odoo: decode sale.order %d: %w", orderID, err)
+	}
+	for _, l := range lines {
+		if status, _ := l.String("invoice_status"); status == "to invoice" {
+			out.Invoiceable = true
+		}
 	}
 	linked, err := recs[0].RelatedList("invoice_ids")
 	if err != nil {
@@ -130,13 +143,13 @@ func (o *OrderMoves) Credited() bool {
 // InvoiceOrderNow runs the invoicing wizard as CreateInvoices does, for an
 // order whose moves were just read, and returns the ids of its draft
 // customer invoices to post: those the wizard made and any an earlier
-// attempt left in draft. Nothing to invoice ("to invoice" is not the
-// order's status) makes no call. Odoo answers the wizard with the new
+// attempt left in draft. Nothing to invoice (no line is "to invoice")
+// makes no call. Odoo answers the wizard with the new
 // invoice's form, so the order is read back only when that answer does not
 // name one invoice.
 func (c *Client) InvoiceOrderNow(ctx context.Context, orderID int64, moves *OrderMoves) ([]int64, error) {
 	where := fmt.Sprintf("odoo: invoice sale.order %d", orderID)
-	if moves.InvoiceStatus != "to invoice" {
+	if !moves.Invoiceable {
 		return moves.Drafts(), nil
 	}
 	wizCtx := map[string]any{"active_model": "sale.order", "active_ids": []any{orderID}, "active_id": orderID}

@@ -32,8 +32,20 @@ func cOrderBooks(t *testing.T, b *cbackend) observation {
 				"residual": m.AmountResidual.String(), "linked": moves.Linked[m.ID], "reverses invoice": m.ReversedEntryID != 0,
 				"afterpay order": moves.AfterpayOrderIDs[m.ID]})
 		}
-		return observation{"invoice status": moves.InvoiceStatus, "moves": list, "drafts": len(moves.Drafts()), "credited": moves.Credited()}
+		return observation{"invoice status": moves.InvoiceStatus, "invoiceable": moves.Invoiceable, "moves": list,
+			"drafts": len(moves.Drafts()), "credited": moves.Credited()}
 	}
+
+	// Goods invoiced on delivery and a delivery line: Odoo's order says
+	// "no", its wizard invoices the delivery line all the same.
+	carrier := b.carrier(t, "Conformance Courier Books")
+	shipped := b.afterpayOrder(t, partner, "CONF-BOOKS-SHIP", carrier, false, cline{product: rug, qty: 1})
+	shipBefore, err := b.c.ReadOrderMoves(ctx, shipped)
+	require.NoError(t, err)
+	obs["delivery line only: before"] = books(shipBefore)
+	shipDrafts, err := b.c.InvoiceOrderNow(ctx, shipped, shipBefore)
+	require.NoError(t, err)
+	obs["delivery line only: drafts made"] = len(shipDrafts)
 	before, err := b.c.ReadOrderMoves(ctx, order)
 	require.NoError(t, err)
 	obs["before"] = books(before)
