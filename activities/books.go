@@ -2,8 +2,10 @@ package activities
 
 import (
 	"context"
+	"fmt"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 	"slices"
 	"time"
 
@@ -50,7 +52,21 @@ type BooksInput struct {
 	// those in KnownCreditNotes.
 	CreditNotes      bool    `json:"creditNotes,omitempty"`
 	KnownCreditNotes []int64 `json:"knownCreditNotes,omitempty"`
+	// AwaitMove and AwaitPicking name the record an Odoo webhook reported
+	// posted (an invoice or credit note) or done (a transfer). Odoo sends
+	// its webhooks before it commits, so until the books show it so, they
+	// are read again (a few times, then taken as they are).
+	AwaitMove    int64 `json:"awaitMove,omitempty"`
+	AwaitPicking int64 `json:"awaitPicking,omitempty"`
 }
+
+// ErrTypeOdooNotCommitted: Odoo's books do not show yet what its webhook
+// reported; a retry a moment later does.
+const ErrTypeOdooNotCommitted = "OdooNotCommitted"
+
+// awaitAttempts bounds how many times ReadBooks waits for a reported
+// record: one reset to draft or cancelled meanwhile never shows.
+const awaitAttempts = 5
 
 // Books is where the order stands in Odoo's books.
 type Books struct {
@@ -83,6 +99,14 @@ func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, erro
 	moves, err := a.Odoo.ReadOrderMoves(ctx, in.OrderID)
 	if err != nil {
 		return nil, odooFailure("read the order's invoices and credit notes", err)
+	}
+	if activity.GetInfo(ctx).Attempt < awaitAttempts {
+		if in.AwaitMove != 0 && moves.MoveState(in.AwaitMove) != "posted" {
+			return nil, temporal.NewApplicationError(fmt.Sprintf("Odoo does not show account.move %d posted yet", in.AwaitMove), ErrTypeOdooNotCommitted)
+		}
+		if in.AwaitPicking != 0 && moves.Pickings[in.AwaitPicking] != "done" {
+			return nil, temporal.NewApplicationError(fmt.Sprintf("Odoo does not show stock.picking %d done yet", in.AwaitPicking), ErrTypeOdooNotCommitted)
+		}
 	}
 	held := false
 	if in.Invoice {

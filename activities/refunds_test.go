@@ -492,3 +492,20 @@ func TestPaymentOutcomeOfADeclinedPaymentIsZeroInItsCurrency(t *testing.T) {
 	require.Empty(t, got.LastCaptureID)
 	require.Empty(t, got.LastVoidID)
 }
+
+// Odoo sends its webhooks before it commits: the books are read again
+// until they show the record the webhook reported.
+func TestReadBooksWaitsForTheReportedCreditNote(t *testing.T) {
+	od := &fakeOdoo{posted: []int64{5}, moves: map[int64]*odoo.Move{5: posted(5, "INV/1", usd(6000), usd(0))}}
+	a := &Activities{Odoo: od}
+	_, err := run(t, a, a.ReadBooks, BooksInput{OrderID: 42, CreditNotes: true, AwaitMove: 900})
+	requireFailure(t, err, ErrTypeOdooNotCommitted, true)
+	_, err = run(t, a, a.ReadBooks, BooksInput{OrderID: 42, CreditNotes: true, AwaitPicking: 7})
+	requireFailure(t, err, ErrTypeOdooNotCommitted, true)
+
+	od.creditNotes = []int64{900}
+	od.moves[900] = creditNote(900, "RINV/1", usd(1000), usd(0), "", 5)
+	val, err := run(t, a, a.ReadBooks, BooksInput{OrderID: 42, CreditNotes: true, AwaitMove: 900})
+	require.NoError(t, err)
+	require.Len(t, get[Books](t, val).CreditNotes, 1)
+}

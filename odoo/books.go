@@ -25,6 +25,18 @@ type OrderMoves struct {
 	AfterpayOrderIDs map[int64]string
 	// Linked are the moves Odoo links to the order through their lines.
 	Linked map[int64]bool
+	// Pickings are the states of the order's transfers, by id.
+	Pickings map[int64]string
+}
+
+// MoveState is the state of one of the moves, "" when it is not among them.
+func (o *OrderMoves) MoveState(id int64) string {
+	for _, m := range o.Moves {
+		if m.ID == id {
+			return m.State
+		}
+	}
+	return ""
 }
 
 // ReadOrderMoves reads the order's invoices and credit notes with what the
@@ -37,7 +49,8 @@ func (c *Client) ReadOrderMoves(ctx context.Context, orderID int64) (*OrderMoves
 	invoice["reversal_move_ids"] = map[string]any{"fields": moveSpec()}
 	recs, err := c.WebRead(ctx, "sale.order", []int64{orderID}, map[string]any{
 		"invoice_status": map[string]any{}, "invoice_ids": map[string]any{"fields": invoice},
-		"order_line": map[string]any{"fields": map[string]any{"invoice_status": map[string]any{}}},
+		"order_line":  map[string]any{"fields": map[string]any{"invoice_status": map[string]any{}}},
+		"picking_ids": map[string]any{"fields": map[string]any{"state": map[string]any{}}},
 	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, provisioningHint(err))
@@ -46,9 +59,17 @@ func (c *Client) ReadOrderMoves(ctx context.Context, orderID int64) (*OrderMoves
 		return nil, fmt.Errorf("%s: %w", where, ErrNotFound)
 	}
 	d := newDecoder("sale.order", recs[0])
-	out := &OrderMoves{InvoiceStatus: d.str("invoice_status"), AfterpayOrderIDs: map[int64]string{}, Linked: map[int64]bool{}}
+	out := &OrderMoves{InvoiceStatus: d.str("invoice_status"), AfterpayOrderIDs: map[int64]string{}, Linked: map[int64]bool{},
+		Pickings: map[int64]string{}}
 	if err := d.Err(); err != nil {
 		return nil, err
+	}
+	pickings, err := recs[0].RelatedList("picking_ids")
+	if err != nil {
+		return nil, fmt.Errorf("odoo: decode sale.order %d: %w", orderID, err)
+	}
+	for _, p := range pickings {
+		out.Pickings[p.ID()], _ = p.String("state")
 	}
 	lines, err := recs[0].RelatedList("order_line")
 	if err != nil {

@@ -141,13 +141,13 @@ func (r *run) applyOdooEvent(ctx workflow.Context, ev *OdooEvent) error {
 			r.logger.Info("Posted invoice already paid from the Afterpay payment", "invoice", ev.RecordID)
 			return nil
 		}
-		return r.reviewOdoo(ctx, true)
+		return r.reviewOdooAfter(ctx, true, ev)
 	case OdooDeliveryDone:
 		// A delivery makes more of the order invoiceable; a posted invoice
 		// is more to pay. Either way: invoice what can be, then settle.
-		return r.reviewOdoo(ctx, true)
+		return r.reviewOdooAfter(ctx, true, ev)
 	case OdooCreditNotePosted:
-		return r.reviewOdoo(ctx, false)
+		return r.reviewOdooAfter(ctx, false, ev)
 	case OdooOrderCancelled:
 		return r.orderCancelledAfterPayment(ctx)
 	}
@@ -301,7 +301,7 @@ func (r *run) applyDispute(ctx workflow.Context, ev *AfterpayEvent) error {
 // whether they agree. A credit note posted too late is refused first. If
 // they disagree, the payment waits for a person.
 func (r *run) reconcileAndClose(ctx workflow.Context) error {
-	books, err := r.readBooks(ctx, false)
+	books, err := r.readBooks(ctx, false, nil)
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,13 @@ const (
 // reviewOdoo reads the order's books (invoicing first what Odoo can invoice
 // now, with invoice), settles its invoices and refunds its new credit notes.
 func (r *run) reviewOdoo(ctx workflow.Context, invoice bool) error {
-	books, err := r.readBooks(ctx, invoice)
+	return r.reviewOdooAfter(ctx, invoice, nil)
+}
+
+// reviewOdooAfter is reviewOdoo after Odoo reported ev: the books are read
+// once they show it.
+func (r *run) reviewOdooAfter(ctx workflow.Context, invoice bool, ev *OdooEvent) error {
+	books, err := r.readBooks(ctx, invoice, ev)
 	if err != nil {
 		return err
 	}
@@ -95,12 +101,21 @@ func (r *run) reviewOdoo(ctx workflow.Context, invoice bool) error {
 	return r.bookRefunds(ctx)
 }
 
-func (r *run) readBooks(ctx workflow.Context, invoice bool) (*activities.Books, error) {
-	var books activities.Books
-	err := workflow.ExecuteActivity(titled(withOdoo(ctx), map[bool]string{true: "Invoice what Odoo can invoice, and read the order's books", false: "Read the order's invoices and credit notes in Odoo"}[invoice]), act.ReadBooks, activities.BooksInput{
+func (r *run) readBooks(ctx workflow.Context, invoice bool, ev *OdooEvent) (*activities.Books, error) {
+	in := activities.BooksInput{
 		OrderID: r.s.Order.ID, Invoice: invoice, AfterpayOrderID: r.s.AfterpayOrderID, PaymentIDs: r.bookedPayments(),
 		CreditNotes: true, KnownCreditNotes: r.knownCreditNotes(),
-	}).Get(ctx, &books)
+	}
+	if ev != nil {
+		switch ev.Model {
+		case "account.move":
+			in.AwaitMove = ev.RecordID
+		case "stock.picking":
+			in.AwaitPicking = ev.RecordID
+		}
+	}
+	var books activities.Books
+	err := workflow.ExecuteActivity(titled(withOdoo(ctx), map[bool]string{true: "Invoice what Odoo can invoice, and read the order's books", false: "Read the order's invoices and credit notes in Odoo"}[invoice]), act.ReadBooks, in).Get(ctx, &books)
 	if err != nil {
 		return nil, &attentionError{cause: err, reason: "Odoo could not invoice the order or read its invoices and credit notes (" + activities.OdooMessage(err) + ")",
 			todo: "fix what Odoo says and retry, or invoice the order by hand (the payment is reconciled with the invoice once it is posted)"}
