@@ -73,7 +73,15 @@ func (f *follower) until(ctx context.Context, m Marker) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("follow workflow %s to %s: %w", f.id, m, err)
+			// The dev server can drop a long poll when it is starved of
+			// CPU: read the history again, until the payment's deadline.
+			f.it = nil
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("follow workflow %s to %s: %w", f.id, m, err)
+			case <-time.After(250 * time.Millisecond):
+			}
+			continue
 		}
 		f.events = append(f.events, ev)
 		switch ev.GetEventType() {

@@ -171,8 +171,30 @@ func (r *Report) Write(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	r.writeRetries(w)
 	r.writeCalls(w)
 	return nil
+}
+
+// writeRetries says how often the API answered the driver 503 (Temporal
+// did not answer a query or an update within the API's budget), by level.
+func (r *Report) writeRetries(w io.Writer) {
+	var parts []string
+	for l, lv := range r.o.Levels {
+		var n int64
+		for _, res := range r.results[Product][l] {
+			if res != nil {
+				n += res.retries
+			}
+		}
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d at %d in flight", n, lv.InFlight))
+		}
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "\nThe API answered 503 (Temporal not answering within its budget) %s, all rounds together; the driver asked again\n"+
+			"after 250 ms, as a storefront or a customer's browser would, and the product's latencies include it.\n", strings.Join(parts, ", "))
+	}
 }
 
 // writeCalls lists the product's Odoo calls per payment by model and

@@ -170,6 +170,7 @@ type result struct {
 	p50, p99 time.Duration
 	cpu      map[string]time.Duration // CPU per payment, by process
 	calls    map[string]float64       // Odoo calls per payment, by "model method"; nil without Odoo
+	retries  int64                    // the driver's requests made again (the API answered 503)
 }
 
 // measure makes a level's payments, InFlight at a time, and reads what they
@@ -191,6 +192,7 @@ func measure(ctx context.Context, st stack, lv Level) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
+	retries := st.retries()
 	begin := time.Now()
 	lat, err := payAll(ctx, st, jobs, lv.InFlight)
 	if err != nil {
@@ -207,7 +209,8 @@ func measure(ctx context.Context, st stack, lv Level) (result, error) {
 		return result{}, err
 	}
 	n := len(jobs)
-	res := result{rate: float64(n) / elapsed.Seconds(), p50: percentile(lat, 50), p99: percentile(lat, 99), cpu: map[string]time.Duration{}}
+	res := result{rate: float64(n) / elapsed.Seconds(), p50: percentile(lat, 50), p99: percentile(lat, 99),
+		cpu: map[string]time.Duration{}, retries: st.retries() - retries}
 	for name, t := range cpu1 {
 		res.cpu[name] = (t - cpu0[name]) / time.Duration(n)
 	}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -65,6 +66,8 @@ type stack interface {
 	// odooCalls counts the execute_kw calls the product made, by
 	// "model method" (nil: no Odoo).
 	odooCalls(ctx context.Context) (map[string]int, error)
+	// retries counts the driver's requests made again so far.
+	retries() int64
 	procs() []*proc
 	client() client.Client
 	close() error
@@ -202,6 +205,8 @@ func (s *bareStack) pay(ctx context.Context, j job) (time.Duration, error) {
 
 func (s *bareStack) odooCalls(context.Context) (map[string]int, error) { return nil, nil }
 
+func (s *bareStack) retries() int64 { return 0 }
+
 // productCaps are the per-peer task-queue limits the product's worker
 // runs with; the bare worker gets the same.
 type productCaps struct {
@@ -224,6 +229,9 @@ type productStack struct {
 	country    int64
 	state      int64
 	storefront string
+	// retried counts the requests the driver made again because the API
+	// answered 503 (Temporal did not answer within its budget).
+	retried atomic.Int64
 }
 
 // Secrets and names of the benchmark's own product.
@@ -437,8 +445,22 @@ func (s *productStack) pay(ctx context.Context, j job) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%s: the customer's checkout: %w", j.name, err)
 	}
-	if landing.Status != http.StatusOK || !strings.HasPrefix(landing.URL, s.cfg.API.PublicURL+"/afterpay/return") {
+	returned := s.cfg.API.PublicURL + "/afterpay/return"
+	if !strings.HasPrefix(landing.URL, returned) {
 		return 0, fmt.Errorf("%s: the customer landed on %s (%d)", j.name, landing.URL, landing.Status)
+	}
+	for status := landing.Status; status != http.StatusOK; {
+		if status != http.StatusServiceUnavailable {
+			return 0, fmt.Errorf("%s: the return page answered %d", j.name, status)
+		}
+		// The API ran out of time for Temporal: the customer reloads.
+		s.retried.Add(1)
+		if err := pause(ctx); err != nil {
+			return 0, fmt.Errorf("%s: the return page kept answering 503: %w", j.name, err)
+		}
+		if status, err = s.reload(ctx, landing.URL); err != nil {
+			return 0, fmt.Errorf("%s: the customer's return: %w", j.name, err)
+		}
 	}
 	if err := f.until(ctx, s.plan.DoneMarker); err != nil {
 		return 0, err
@@ -447,27 +469,65 @@ func (s *productStack) pay(ctx context.Context, j job) (time.Duration, error) {
 }
 
 // checkout asks the API for the order's checkout URL, as the storefront
-// does.
+// does, again while the API answers that Temporal did not answer in time
+// (503).
 func (s *productStack) checkout(ctx context.Context, order string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.API.PublicURL+"/orders/"+url.PathEscape(order)+"/checkout", nil)
-	if err != nil {
-		return "", err
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.API.PublicURL+"/orders/"+url.PathEscape(order)+"/checkout", nil)
+		if err != nil {
+			return "", err
+		}
+		req.Header.Set("Authorization", "Bearer "+s.storefront)
+		resp, err := s.http.Do(req)
+		if err != nil {
+			return "", fmt.Errorf("%s: checkout look-up: %w", order, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			s.retried.Add(1)
+			if err := pause(ctx); err != nil {
+				return "", fmt.Errorf("%s: checkout look-up kept answering 503: %w", order, err)
+			}
+			continue
+		}
+		var out struct {
+			RedirectCheckoutURL string `json:"redirectCheckoutUrl"`
+		}
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &out) != nil || out.RedirectCheckoutURL == "" {
+			return "", fmt.Errorf("%s: checkout look-up answered %d: %s", order, resp.StatusCode, body)
+		}
+		return out.RedirectCheckoutURL, nil
 	}
-	req.Header.Set("Authorization", "Bearer "+s.storefront)
+}
+
+// reload opens the page at u again, as the customer's browser would, and
+// returns its status.
+func (s *productStack) reload(ctx context.Context, u string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, err
+	}
 	resp, err := s.http.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("%s: checkout look-up: %w", order, err)
+		return 0, err
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var out struct {
-		RedirectCheckoutURL string `json:"redirectCheckoutUrl"`
-	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &out) != nil || out.RedirectCheckoutURL == "" {
-		return "", fmt.Errorf("%s: checkout look-up answered %d: %s", order, resp.StatusCode, body)
-	}
-	return out.RedirectCheckoutURL, nil
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }
+
+// pause is how long the driver waits before asking the API again.
+func pause(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(250 * time.Millisecond):
+		return nil
+	}
+}
+
+func (s *productStack) retries() int64 { return s.retried.Load() }
 
 func (s *productStack) odooCalls(ctx context.Context) (map[string]int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.proxyURL+CallsPath, nil)
