@@ -83,15 +83,15 @@ type Step struct {
 	Kind StepKind
 	// EventID is the recorded event's id; activities are waited for by it.
 	EventID  int64
-	Activity *ActivitySpec `json:",omitempty"`
+	Activity *ActivitySpec
 	// TimerID and Timer: the timer started or cancelled.
-	TimerID string        `json:",omitempty"`
-	Timer   time.Duration `json:",omitempty"`
+	TimerID string
+	Timer   time.Duration
 	// Attrs: the search attributes upserted.
-	Attrs []Attr `json:",omitempty"`
+	Attrs []Attr
 	// ChangeID and Version: workflow.GetVersion's.
-	ChangeID string `json:",omitempty"`
-	Version  int    `json:",omitempty"`
+	ChangeID string
+	Version  int
 }
 
 // ActivitySpec is a recorded activity's type, queue and options.
@@ -106,7 +106,7 @@ type ActivitySpec struct {
 	// Signal is the signal that reached the workflow while this activity
 	// ran (Odoo's webhook for the invoice it posted): the bare activity
 	// sends it, as the product's side effect would.
-	Signal string `json:",omitempty"`
+	Signal string
 }
 
 // Attr is a search attribute with its value as stored (JSON).

@@ -188,7 +188,7 @@ func (r *Report) writeRetries(w io.Writer) {
 			}
 		}
 		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%d at %d in flight", n, lv.InFlight))
+			parts = append(parts, fmt.Sprintf("%d times at %d in flight", n, lv.InFlight))
 		}
 	}
 	if len(parts) > 0 {
