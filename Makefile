@@ -38,8 +38,11 @@ histories: $(TEMPORAL) ## record the replay test's histories anew from the end-t
 	rm -f workflows/testdata/*.json
 	E2E_RECORD_HISTORIES=$(CURDIR)/workflows/testdata $(GO) test -count=1 -run '^(TestEndToEnd|TestOrderToCash|TestAfterSale|TestReconciliation)$$' ./e2e/
 
-bench: $(TEMPORAL) ## speed and memory benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# The side-by-side benchmark (e2e's BenchmarkSideBySide) runs once, for minutes, and prints its table last;
+# BENCH_PAYMENTS, BENCH_ROUNDS, BENCH_WARMUP and BENCH_TEMPORAL_POLL_RPS tune it (README: Performance and scaling).
+bench: $(TEMPORAL) ## speed and memory benchmarks, then the product side by side with a bare workflow of its shape
+	$(GO) test -run '^$$' -bench . -skip '^BenchmarkSideBySide$$' -benchmem ./...
+	GO=$(GO) $(GO) test -run '^$$' -bench '^BenchmarkSideBySide$$' -benchtime 1x -timeout 30m ./e2e/
 
 browser-deps: ## headless Chromium (Debian's package) and axe-core for the browser test
 	e2e/testdata/browser/setup.sh

@@ -27,6 +27,7 @@ import (
 	"github.com/odoo-afterpay/bridge/afterpay/sandbox"
 	"github.com/odoo-afterpay/bridge/config"
 	"github.com/odoo-afterpay/bridge/internal/app"
+	"github.com/odoo-afterpay/bridge/internal/devtemporal"
 	"github.com/odoo-afterpay/bridge/internal/logging"
 	"github.com/odoo-afterpay/bridge/internal/odoofault"
 	"github.com/odoo-afterpay/bridge/internal/shopper"
@@ -139,11 +140,11 @@ func startProduct(t testing.TB) *product {
 		DBFilename:       filepath.Join(t.TempDir(), "temporal.db"),
 		SearchAttributes: temporal.NewSearchAttributes(attrs...),
 		LogLevel:         "error",
-		ExtraArgs: []string{
+		ExtraArgs: append(devtemporal.QueueArgs(devtemporal.FastQueuePollRPS),
 			"--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
 			"--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=true",
-			"--ui-ip", "127.0.0.1", "--ui-codec-endpoint", "http://" + codecAddr,
-		},
+			"--ui-ip", "127.0.0.1", "--ui-codec-endpoint", "http://"+codecAddr,
+		),
 	}
 	dev, err := testsuite.StartDevServer(ctx, devOpts)
 	require.NoError(t, err, "start the real Temporal dev server")
