@@ -38,8 +38,8 @@ histories: $(TEMPORAL) ## record the replay test's histories anew from the end-t
 	rm -f workflows/testdata/*.json
 	E2E_RECORD_HISTORIES=$(CURDIR)/workflows/testdata $(GO) test -count=1 -run '^(TestEndToEnd|TestOrderToCash|TestAfterSale|TestReconciliation)$$' ./e2e/
 
-bench: $(TEMPORAL) ## speed and memory benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: $(TEMPORAL) ## speed and memory benchmarks (an hour's timeout: opening 10,000 payments for the memory benchmark takes ~15 minutes on 2 cores)
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 
 browser-deps: ## headless Chromium (Debian's package) and axe-core for the browser test
 	e2e/testdata/browser/setup.sh
