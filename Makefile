@@ -40,8 +40,9 @@ histories: $(TEMPORAL) ## record the replay test's histories anew from the end-t
 
 # The side-by-side benchmark (e2e's BenchmarkSideBySide) runs once, for minutes, and prints its table last;
 # BENCH_PAYMENTS, BENCH_ROUNDS, BENCH_WARMUP and BENCH_TEMPORAL_POLL_RPS tune it (README: Performance and scaling).
+# The memory benchmark opens 1,000 and 10,000 payments (MEMBENCH_OPEN): about a quarter of an hour on 2 cores.
 bench: $(TEMPORAL) ## speed and memory benchmarks, then the product side by side with a bare workflow of its shape
-	$(GO) test -run '^$$' -bench . -skip '^BenchmarkSideBySide$$' -benchmem ./...
+	$(GO) test -run '^$$' -bench . -skip '^BenchmarkSideBySide$$' -benchmem -timeout 60m ./...
 	GO=$(GO) $(GO) test -run '^$$' -bench '^BenchmarkSideBySide$$' -benchtime 1x -timeout 30m ./e2e/
 
 browser-deps: ## headless Chromium (Debian's package) and axe-core for the browser test
