@@ -94,6 +94,12 @@ type AfterpayReader interface {
 	GetPaymentByToken(ctx context.Context, token string) (*afterpay.Payment, error)
 }
 
+// WebhookStartBudget bounds the workflow start of an order-confirmed
+// webhook, which goes on after Odoo stopped waiting for the answer: a
+// Temporal outage shorter than this loses no payment; a longer one leaves
+// it to the next reconciliation.
+const WebhookStartBudget = 10 * time.Second
+
 // Budgets and limits.
 const (
 	// odooWebhookBudget keeps the answer inside Odoo's 1-second webhook
@@ -101,9 +107,7 @@ const (
 	odooWebhookBudget = 800 * time.Millisecond
 	// orderLookupBudget is the most of it the look-up may take.
 	orderLookupBudget = 500 * time.Millisecond
-	// webhookStartBudget bounds the workflow start of an order-confirmed
-	// webhook, which goes on after Odoo stopped waiting for the answer.
-	webhookStartBudget = 10 * time.Second
+
 	// maxBodyBytes bounds every request body; Odoo's and Afterpay's are a
 	// few hundred bytes.
 	maxBodyBytes = 64 << 10

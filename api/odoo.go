@@ -134,7 +134,7 @@ func (s *server) orderConfirmed(c *gin.Context) {
 	// Odoo stops waiting for its webhook after a second and never sends it
 	// again: the start must not give up with it, or a slow moment loses
 	// the payment until the next reconciliation.
-	startCtx, cancelStart := context.WithTimeout(context.WithoutCancel(c.Request.Context()), webhookStartBudget)
+	startCtx, cancelStart := context.WithTimeout(context.WithoutCancel(c.Request.Context()), WebhookStartBudget)
 	defer cancelStart()
 	outcome, run, err := workflows.StartPayment(startCtx, s.temporal, s.opts.TaskQueue, s.paymentInput(name, hintID))
 	if err != nil {

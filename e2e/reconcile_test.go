@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/odoo-afterpay/bridge/api"
 	"github.com/odoo-afterpay/bridge/internal/app"
 	"github.com/odoo-afterpay/bridge/internal/shopper"
 	"github.com/odoo-afterpay/bridge/internal/testkit"
@@ -39,7 +40,12 @@ func TestReconciliation(t *testing.T) {
 		// Odoo's automation rule posts the webhook as the order is
 		// confirmed; the API cannot start the payment (Temporal is down)
 		// and answers 503, and Odoo does not send it again.
-		p.withTemporalDown(t, func() { p.confirm(t, orderID) })
+		p.withTemporalDown(t, func() {
+			p.confirm(t, orderID)
+			// The API keeps trying to start the payment for a while after
+			// Odoo stopped waiting; this outage outlasts it.
+			time.Sleep(api.WebhookStartBudget + time.Second)
+		})
 		p.requireNoPayment(t, order)
 
 		rep := p.reconcile(t, from)
