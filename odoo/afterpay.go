@@ -75,9 +75,6 @@ func (c *Client) SetOrderAfterpay(ctx context.Context, orderID int64, f OrderAft
 		return nil
 	}
 	if err := c.Write(ctx, "sale.order", []int64{orderID}, want, nil); err != nil {
-		if f, ok := AsFault(err); ok && f.isMissingRecord() {
-			return fmt.Errorf("%s: %w: %w", where, ErrNotFound, err)
-		}
 		return fmt.Errorf("%s: %w", where, provisioningHint(err))
 	}
 	return nil
@@ -98,9 +95,6 @@ func (c *Client) SetMovesAfterpayOrderID(ctx context.Context, moveIDs []int64, a
 		return nil
 	}
 	if err := c.Write(ctx, "account.move", ids, map[string]any{FieldAfterpayOrderID: afterpayOrderID}, nil); err != nil {
-		if f, ok := AsFault(err); ok && f.isMissingRecord() {
-			return fmt.Errorf("%s: %w: %w", where, ErrNotFound, err)
-		}
 		return fmt.Errorf("%s: %w", where, provisioningHint(err))
 	}
 	return nil
