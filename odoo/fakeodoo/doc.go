@@ -58,6 +58,13 @@
 // window, as Odoo 18 does, so a receiver that reads the record back still
 // sees the old state. Writers are serialised; readers never wait.
 //
+// Each committed state shares all it did not change with the one before
+// (persistent tries, idmap.go), and every model has equality indexes on its
+// many2one and many2many fields and on the fields the bridge looks records
+// up by (index.go): searches with an "=" or "in" leaf on one of them, and
+// the computed fields that follow back-references, cost the same with ten
+// orders or ten thousand.
+//
 // The conformance tests replay odoo-transcripts/ and odoo-transcripts-2/
 // (../shared/reference, the latter from odoo-seed-stock, with the few
 // exchanges the fake does not reproduce listed with their reasons) and

@@ -180,9 +180,16 @@ func (t *tx) search(modelName string, domain []any, opts searchOpts) ([]int64, e
 		activeTest = *opts.activeTest
 	}
 	filterActive := activeTest && m.hasField("active") && !mentionsActive(tree)
+	var ids []int64
+	if c, ok := t.plan(m, tree); ok {
+		ids = c.ids() // a superset of the matches, in id order like a scan
+	} else {
+		ids = t.allIDs(m.name)
+	}
 	var out []int64
-	for _, id := range t.allIDs(m.name) {
-		if filterActive && !boolOf(t.rec(m.name, id)["active"]) {
+	for _, id := range ids {
+		r := t.rec(m.name, id)
+		if r == nil || filterActive && !boolOf(r["active"]) {
 			continue
 		}
 		ok, err := t.match(m, id, tree)

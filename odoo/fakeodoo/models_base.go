@@ -239,7 +239,7 @@ func countryStateModel() *model {
 func currencyModel() *model {
 	b := newModel("res.currency", "Currency")
 	b.m.order = "active desc, name"
-	b.char("name", "Currency", notNull)
+	b.char("name", "Currency", notNull, indexed)
 	b.char("full_name", "Name")
 	b.char("symbol", "Symbol")
 	b.float("rounding", "Rounding Factor")
@@ -318,7 +318,7 @@ func irModelModel() *model {
 	b := newModel("ir.model", "Models")
 	b.m.order = "model"
 	b.char("name", "Model Description", notNull)
-	b.char("model", "Model", notNull)
+	b.char("model", "Model", notNull, indexed)
 	b.selection("state", "Type", sel("manual", "Custom Object", "base", "Base Object"))
 	b.boolean("transient", "Transient Model")
 	b.boolean("is_mail_thread", "Has Mail Thread")
@@ -336,12 +336,12 @@ var fieldTypeSelection = sel("binary", "binary", "boolean", "boolean", "char", "
 func irModelFieldsModel() *model {
 	b := newModel("ir.model.fields", "Fields")
 	b.m.order = "name"
-	b.char("name", "Field Name", notNull)
+	b.char("name", "Field Name", notNull, indexed)
 	b.char("complete_name", "Complete Name", computed(func(t *tx, id int64) (any, error) {
 		r := t.rec("ir.model.fields", id)
 		return str(r["model"]) + "," + str(r["name"]), nil
 	}))
-	b.char("model", "Model Name", notNull)
+	b.char("model", "Model Name", notNull, indexed)
 	b.many2one("model_id", "Model", "ir.model", notNull)
 	b.char("field_description", "Field Label", notNull)
 	b.text("help", "Field Help")
@@ -501,14 +501,14 @@ func irModelFieldsSelectionModel() *model {
 func irModelDataModel() *model {
 	b := newModel("ir.model.data", "Model Data")
 	b.m.order = "module, model, name"
-	b.char("name", "External Identifier", notNull)
+	b.char("name", "External Identifier", notNull, indexed)
 	b.char("complete_name", "Complete ID", computed(func(t *tx, id int64) (any, error) {
 		r := t.rec("ir.model.data", id)
 		return str(r["module"]) + "." + str(r["name"]), nil
 	}))
-	b.char("model", "Model Name", notNull)
-	b.char("module", "Module", notNull)
-	b.integer("res_id", "Record ID")
+	b.char("model", "Model Name", notNull, indexed)
+	b.char("module", "Module", notNull, indexed)
+	b.integer("res_id", "Record ID", indexed)
 	b.boolean("noupdate", "Non Updatable")
 	b.m.displayName = func(t *tx, id int64) string {
 		r := t.rec("ir.model.data", id)

@@ -23,8 +23,8 @@ func mailMessageModel() *model {
 	b.selection("message_type", "Type", sel("email", "Incoming Email", "comment", "Comment", "email_outgoing", "Outgoing Email",
 		"notification", "System notification", "auto_comment", "Automated Targeted Notification", "user_notification", "User Specific Notification"), notNull)
 	b.many2one("subtype_id", "Subtype", "mail.message.subtype")
-	b.char("model", "Related Document Model")
-	b.integer("res_id", "Related Document ID")
+	b.char("model", "Related Document Model", indexed)
+	b.integer("res_id", "Related Document ID", indexed)
 	b.char("record_name", "Message Record Name")
 	b.many2one("author_id", "Author", "res.partner")
 	b.many2many("partner_ids", "Recipients", "res.partner")
@@ -79,8 +79,8 @@ func mailActivityModel() *model {
 	b := newModel("mail.activity", "Activity")
 	b.m.order = "date_deadline ASC, id ASC"
 	b.many2one("res_model_id", "Document Model", "ir.model", notNull)
-	b.char("res_model", "Related Document Model", storedCompute)
-	b.integer("res_id", "Related Document ID", notNull)
+	b.char("res_model", "Related Document Model", storedCompute, indexed)
+	b.integer("res_id", "Related Document ID", notNull, indexed)
 	b.char("res_name", "Document Name", storedCompute)
 	b.many2one("activity_type_id", "Activity Type", "mail.activity.type")
 	b.char("summary", "Summary")
@@ -400,7 +400,7 @@ func (t *tx) finalizeTracking() error {
 		}
 		slices.Sort(ids)
 		for _, id := range ids {
-			before := t.base.tables[modelName][id]
+			before := t.base.rec(modelName, id)
 			after := t.dirty[modelName][id]
 			if before == nil || after == nil {
 				continue

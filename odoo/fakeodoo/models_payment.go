@@ -18,7 +18,7 @@ func paymentModels() []*model {
 func paymentProviderModel() *model {
 	b := newModel("payment.provider", "Payment Provider")
 	b.m.order = "module_state, state desc, sequence, name"
-	b.char("name", "Name", notNull)
+	b.char("name", "Name", notNull, indexed)
 	b.selection("code", "Code", sel("none", "No Provider Set", "custom", "Custom", "demo", "Demo"), notNull)
 	b.selection("state", "State", sel("disabled", "Disabled", "enabled", "Enabled", "test", "Test Mode"), notNull)
 	b.boolean("is_published", "Published")
@@ -108,7 +108,7 @@ func paymentMethodRecModel() *model {
 	b := newModel("payment.method", "Payment Method")
 	b.m.order = "active desc, sequence, name"
 	b.char("name", "Name", notNull)
-	b.char("code", "Code", notNull)
+	b.char("code", "Code", notNull, indexed)
 	b.integer("sequence", "Sequence")
 	b.many2one("primary_payment_method_id", "Primary Payment Method", "payment.method")
 	b.many2many("brand_ids", "Brands", "payment.method")
@@ -168,11 +168,11 @@ func paymentTransactionModel() *model {
 	b.many2one("company_id", "Company", "res.company")
 	b.many2one("payment_method_id", "Payment Method", "payment.method", notNull)
 	b.char("payment_method_code", "Payment Method Code", relatedTo("payment_method_id", "code"))
-	b.char("reference", "Reference", notNull, help("The internal reference of the transaction"))
-	b.char("provider_reference", "Provider Reference")
+	b.char("reference", "Reference", notNull, indexed, help("The internal reference of the transaction"))
+	b.char("provider_reference", "Provider Reference", indexed)
 	b.monetary("amount", "Amount", notNull)
 	b.many2one("currency_id", "Currency", "res.currency", notNull)
-	b.selection("state", "Status", txStates, notNull)
+	b.selection("state", "Status", txStates, notNull, indexed)
 	b.text("state_message", "Message")
 	b.datetime("last_state_change", "Last State Change Date")
 	b.selection("operation", "Operation", sel("online_redirect", "Online payment with redirection", "online_direct", "Online direct payment",

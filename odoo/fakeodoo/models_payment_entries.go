@@ -11,9 +11,9 @@ func accountPaymentModel() *model {
 	b := newModel("account.payment", "Payments")
 	b.m.order = "date desc, name desc"
 	b.m.mailThread = true
-	b.char("name", "Number")
+	b.char("name", "Number", indexed)
 	b.selection("state", "Status", sel("draft", "Draft", "in_process", "In Process", "paid", "Paid", "canceled", "Canceled", "rejected", "Rejected"), notNull)
-	b.char("memo", "Memo")
+	b.char("memo", "Memo", indexed)
 	b.char("payment_reference", "Payment Reference")
 	b.monetary("amount", "Amount")
 	b.many2one("currency_id", "Currency", "res.currency")

@@ -21,12 +21,12 @@ func saleOrderModel() *model {
 	b.m.order = "date_order desc, id desc"
 	b.m.mailThread = true
 	// The relative order of these fields is Odoo's, which fields_get follows.
-	b.char("name", "Order Reference", notNull)
+	b.char("name", "Order Reference", notNull, indexed)
 	b.many2one("company_id", "Company", "res.company", notNull)
 	b.many2one("partner_id", "Customer", "res.partner", notNull)
-	b.selection("state", "Status", saleStates, readonly)
+	b.selection("state", "Status", saleStates, readonly, indexed)
 	b.boolean("locked", "Locked", help("Locked orders cannot be modified."))
-	b.char("client_order_ref", "Customer Reference")
+	b.char("client_order_ref", "Customer Reference", indexed)
 	b.datetime("create_date", "Creation Date", readonly)
 	b.datetime("commitment_date", "Delivery Date")
 	b.datetime("date_order", "Order Date", notNull)

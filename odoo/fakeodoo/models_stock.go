@@ -123,8 +123,8 @@ func stockPickingModel() *model {
 	b := newModel("stock.picking", "Transfer")
 	b.m.order = "priority desc, scheduled_date asc, id desc"
 	b.m.mailThread = true
-	b.char("name", "Reference")
-	b.char("origin", "Source Document")
+	b.char("name", "Reference", indexed)
+	b.char("origin", "Source Document", indexed)
 	b.text("note", "Notes")
 	b.many2one("backorder_id", "Back Order of", "stock.picking", readonly)
 	b.one2many("backorder_ids", "Back Orders", "stock.picking", "backorder_id")

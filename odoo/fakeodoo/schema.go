@@ -70,6 +70,10 @@ type field struct {
 	// storeShown, when set, is the store attribute fields_get reports
 	// (the seed's), for fields the fake computes but Odoo stores.
 	storeShown *bool
+	// indexed asks for an equality index on a char, selection or integer
+	// field (index=True in Odoo); many2one and many2many fields always
+	// have one (see indexSpec).
+	indexed bool
 }
 
 func (f *field) clone() *field {
@@ -219,6 +223,10 @@ func relatedTo(path ...string) fopt {
 }
 
 func help(text string) fopt { return func(f *field) { f.help = text } }
+
+// indexed gives the field an equality index: searches with an "=" or "in"
+// leaf on it, and lookups through idsWith, no longer scan the model.
+func indexed(f *field) { f.indexed = true }
 
 type modelBuilder struct {
 	m *model

@@ -57,7 +57,16 @@ func (s *Server) LoadSeed(dir string) error {
 		}
 	}
 
-	tables := maps.Clone(base.tables)
+	// Seeded records replace those with the same ids; the tables are
+	// rebuilt (and indexed) whole.
+	tables := map[string]map[int64]record{}
+	for model, tbl := range base.tables {
+		recs := make(map[int64]record, tbl.recs.Len())
+		for id, r := range tbl.recs.all() {
+			recs[id] = r
+		}
+		tables[model] = recs
+	}
 	names := map[string]map[int64]string{}
 	for k, v := range base.names {
 		names[k] = maps.Clone(v)
@@ -81,9 +90,9 @@ func (s *Server) LoadSeed(dir string) error {
 		if err != nil {
 			return err
 		}
-		t := maps.Clone(tables[modelName])
+		t := tables[modelName]
 		if t == nil {
-			t = table{}
+			t = map[int64]record{}
 		}
 		for _, raw := range recs {
 			r, err := seedRecord(m, raw, names)
@@ -105,8 +114,9 @@ func (s *Server) LoadSeed(dir string) error {
 	}
 	s.seqMu.Unlock()
 
+	st := s.buildState(base.version+1, reg, tables, names)
 	s.stateMu.Lock()
-	s.state = &dbState{version: base.version + 1, reg: reg, tables: tables, names: names}
+	s.state = st
 	s.stateMu.Unlock()
 	return s.installBaseViewsLocked()
 }

@@ -67,6 +67,8 @@ type Server struct {
 	writeMu sync.Mutex
 	stateMu sync.RWMutex
 	state   *dbState
+	// codes numbers the strings the indexes hold.
+	codes *valueCodes
 
 	seqMu   sync.Mutex
 	nextIDs map[string]int64
@@ -103,6 +105,7 @@ func New(opts Options) (*Server, error) {
 		clock:   opts.Clock,
 		http:    opts.HTTPClient,
 		state:   emptyState(builtinRegistry()),
+		codes:   newValueCodes(),
 		nextIDs: map[string]int64{},
 		seqNext: map[int64]int64{},
 	}
@@ -331,8 +334,7 @@ func (u User) matches(secret string) bool {
 }
 
 func (s *Server) userActive(uid int64) bool {
-	st := s.current()
-	r := st.tables["res.users"][uid]
+	r := s.current().rec("res.users", uid)
 	if r == nil {
 		return true // a configured user without a record (empty store)
 	}
@@ -354,7 +356,7 @@ func (s *Server) checkCredentials(uid int64, password string) error {
 		}
 		return accessDenied()
 	}
-	if s.current().tables["res.users"][uid] != nil {
+	if s.current().rec("res.users", uid) != nil {
 		return accessDenied()
 	}
 	return missingError("res.users", []int64{uid}, uid)

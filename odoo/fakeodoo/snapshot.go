@@ -63,11 +63,10 @@ func (s *Server) Snapshot() ([]byte, error) {
 		}
 	}
 	for model, tbl := range st.tables {
-		ids := slices.Sorted(maps.Keys(tbl))
-		recs := make([]map[string]any, 0, len(ids))
-		for _, id := range ids {
-			out := make(map[string]any, len(tbl[id]))
-			for k, v := range tbl[id] {
+		recs := make([]map[string]any, 0, tbl.recs.Len())
+		for id, r := range tbl.recs.all() {
+			out := make(map[string]any, len(r))
+			for k, v := range r {
 				ev, err := encodeSnapshotValue(v)
 				if err != nil {
 					return nil, fmt.Errorf("fakeodoo: snapshot %s %d %s: %w", model, id, k, err)
@@ -183,9 +182,9 @@ func (s *Server) Restore(data []byte) error {
 			m.addField(f)
 		}
 	}
-	tables := map[string]table{}
+	tables := map[string]map[int64]record{}
 	for model, recs := range snap.Records {
-		tbl := table{}
+		tbl := map[int64]record{}
 		for _, raw := range recs {
 			r := record{}
 			for k, v := range raw {
@@ -215,8 +214,9 @@ func (s *Server) Restore(data []byte) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	st := s.buildState(s.current().version+1, reg, tables, names)
 	s.stateMu.Lock()
-	s.state = &dbState{version: s.state.version + 1, reg: reg, tables: tables, names: names}
+	s.state = st
 	s.stateMu.Unlock()
 	s.seqMu.Lock()
 	s.nextIDs = maps.Clone(snap.NextIDs)

@@ -16,20 +16,45 @@ import (
 // fields. A committed record is never mutated; a transaction copies it first.
 type record map[string]any
 
-type table map[int64]record
-
-// dbState is one committed version of the database.
+// dbState is one committed version of the database. Nothing in it changes
+// once it is published: a commit builds the next version, sharing every
+// table, record and index node it does not change.
 type dbState struct {
 	version uint64
 	reg     *registry
-	tables  map[string]table
+	tables  map[string]*table
 	// names holds display names that a seed gave for many2one targets it
 	// did not export (utm.campaign, …), so reading them still shows a name.
 	names map[string]map[int64]string
 }
 
 func emptyState(reg *registry) *dbState {
-	return &dbState{reg: reg, tables: map[string]table{}, names: map[string]map[int64]string{}}
+	return &dbState{reg: reg, tables: map[string]*table{}, names: map[string]map[int64]string{}}
+}
+
+// rec returns a committed record, or nil.
+func (st *dbState) rec(model string, id int64) record {
+	tbl := st.tables[model]
+	if tbl == nil {
+		return nil
+	}
+	r, _ := tbl.recs.get(id)
+	return r
+}
+
+// buildState makes a state from whole tables (seeds, restores), indexing
+// them as the registry says.
+func (s *Server) buildState(version uint64, reg *registry, recs map[string]map[int64]record, names map[string]map[int64]string) *dbState {
+	st := &dbState{version: version, reg: reg, tables: make(map[string]*table, len(recs)), names: names}
+	e := &editBatch{}
+	for model, rs := range recs {
+		b := editTable(nil, reg.model(model), e, s.codes)
+		for id, r := range rs {
+			b.put(id, r)
+		}
+		st.tables[model] = b.t
+	}
+	return st
 }
 
 // errRetry asks the call loop to run the call again on the latest state,
@@ -101,33 +126,36 @@ func (t *tx) rec(model string, id int64) record {
 			return r
 		}
 	}
-	return t.base.tables[model][id]
+	return t.base.rec(model, id)
 }
 
 func (t *tx) exists(model string, id int64) bool { return t.rec(model, id) != nil }
 
 // allIDs lists the model's ids in ascending order.
 func (t *tx) allIDs(model string) []int64 {
-	base := t.base.tables[model]
-	out := make([]int64, 0, len(base))
-	for id := range base {
-		if recs, ok := t.dirty[model]; ok {
-			if r, ok := recs[id]; ok && r == nil {
-				continue
-			}
-		}
-		out = append(out, id)
+	var out []int64
+	if tbl := t.base.tables[model]; tbl != nil {
+		out = tbl.recs.keys(make([]int64, 0, tbl.recs.Len()+len(t.dirty[model])))
 	}
-	for id, r := range t.dirty[model] {
-		if r == nil {
-			continue
-		}
-		if _, ok := base[id]; !ok {
+	recs := t.dirty[model]
+	if len(recs) == 0 {
+		return out
+	}
+	added := false
+	for id, r := range recs {
+		if r != nil {
 			out = append(out, id)
+			added = true
 		}
 	}
-	slices.Sort(out)
-	return out
+	if added {
+		slices.Sort(out)
+		out = slices.Compact(out)
+	}
+	return slices.DeleteFunc(out, func(id int64) bool {
+		r, ok := recs[id]
+		return ok && r == nil
+	})
 }
 
 // mut returns a writable copy of the record, or nil when it does not exist.
@@ -143,7 +171,7 @@ func (t *tx) mut(model string, id int64) (record, error) {
 	if r, ok := recs[id]; ok {
 		return r, nil
 	}
-	base := t.base.tables[model][id]
+	base := t.base.rec(model, id)
 	if base == nil {
 		return nil, nil
 	}
@@ -189,6 +217,21 @@ func (t *tx) setRegistry(r *registry) error {
 
 func (t *tx) changed() bool { return len(t.dirty) > 0 || t.reg != t.base.reg }
 
+// apply builds the state that follows cur with the tx's changes. Only the
+// changed records' paths in the tables and indexes are copied.
+func (s *Server) apply(cur *dbState, t *tx) *dbState {
+	ns := &dbState{version: cur.version + 1, reg: t.reg, tables: maps.Clone(cur.tables), names: cur.names}
+	e := &editBatch{}
+	for model, recs := range t.dirty {
+		b := editTable(cur.tables[model], t.reg.model(model), e, s.codes)
+		for id, r := range recs {
+			b.put(id, r)
+		}
+		ns.tables[model] = b.t
+	}
+	return ns
+}
+
 // commit publishes the tx and tells AfterCommit. The caller holds
 // s.writeMu, so the base is current.
 func (s *Server) commit(t *tx) {
@@ -208,23 +251,7 @@ func (s *Server) commitQuiet(t *tx) {
 		return
 	}
 	s.stateMu.Lock()
-	cur := s.state
-	ns := &dbState{version: cur.version + 1, reg: t.reg, tables: maps.Clone(cur.tables), names: cur.names}
-	for model, recs := range t.dirty {
-		nt := maps.Clone(cur.tables[model])
-		if nt == nil {
-			nt = table{}
-		}
-		for id, r := range recs {
-			if r == nil {
-				delete(nt, id)
-			} else {
-				nt[id] = r
-			}
-		}
-		ns.tables[model] = nt
-	}
-	s.state = ns
+	s.state = s.apply(s.state, t)
 	s.stateMu.Unlock()
 }
 
@@ -266,10 +293,8 @@ func (s *Server) nextID(t *tx, model string) int64 {
 	n, ok := s.nextIDs[model]
 	if !ok {
 		n = 1
-		for id := range t.base.tables[model] {
-			if id >= n {
-				n = id + 1
-			}
+		if tbl := t.base.tables[model]; tbl != nil {
+			n = tbl.recs.max() + 1
 		}
 	}
 	s.nextIDs[model] = n + 1
