@@ -27,7 +27,7 @@ type fieldIndex struct {
 // indexSpec lists the fields of m worth an index: every stored many2one and
 // many2many (the back-references computed fields and one2many reads look
 // up), and the fields declared indexed (names, references, states the
-// bridge searches on).
+// bridge searches on); then the model's composite indexes.
 func indexSpec(m *model) []string {
 	if m == nil {
 		return nil
@@ -38,7 +38,28 @@ func indexSpec(m *model) []string {
 			out = append(out, name)
 		}
 	}
+	for _, c := range m.composites {
+		out = append(out, c.name)
+	}
 	return out
+}
+
+// compositeIndex is an index on a key computed from a whole record, for a
+// lookup no single field answers. Its name starts with "~", which no field
+// name does.
+type compositeIndex struct {
+	name string
+	// key is the record's key, if it has one; code numbers strings.
+	key func(r record, code func(string) int64) (int64, bool)
+}
+
+func (m *model) composite(name string) *compositeIndex {
+	for i := range m.composites {
+		if m.composites[i].name == name {
+			return &m.composites[i]
+		}
+	}
+	return nil
 }
 
 func indexable(f *field) bool {
@@ -159,6 +180,7 @@ func (ix fieldIndex) bucket(k indexKey) idSet {
 // tableBuilder changes a copy of a table in place, in one batch.
 type tableBuilder struct {
 	t     *table
+	m     *model // for the composite indexes
 	e     *editBatch
 	codes *valueCodes
 	keys  [2][]indexKey // scratch
@@ -177,10 +199,10 @@ func editTable(t *table, m *model, e *editBatch, codes *valueCodes) *tableBuilde
 			for k, v := range t.idx {
 				nt.idx[k] = v
 			}
-			return &tableBuilder{t: nt, e: e, codes: codes}
+			return &tableBuilder{t: nt, m: m, e: e, codes: codes}
 		}
 	}
-	b := &tableBuilder{t: nt, e: e, codes: codes}
+	b := &tableBuilder{t: nt, m: m, e: e, codes: codes}
 	for _, f := range spec {
 		nt.idx[f] = fieldIndex{}
 	}
@@ -203,12 +225,17 @@ func (b *tableBuilder) put(id int64, r record) {
 
 func (b *tableBuilder) reindex(id int64, before, after record) {
 	for _, f := range b.t.spec {
-		old, cur := before[f], after[f]
-		if sameStored(old, cur) {
-			continue
+		if c := b.compositeOf(f); c != nil {
+			b.keys[0] = b.compositeKeys(b.keys[0][:0], c, before)
+			b.keys[1] = b.compositeKeys(b.keys[1][:0], c, after)
+		} else {
+			old, cur := before[f], after[f]
+			if sameStored(old, cur) {
+				continue
+			}
+			b.keys[0] = b.codes.keysOf(b.keys[0][:0], old)
+			b.keys[1] = b.codes.keysOf(b.keys[1][:0], cur)
 		}
-		b.keys[0] = b.codes.keysOf(b.keys[0][:0], old)
-		b.keys[1] = b.codes.keysOf(b.keys[1][:0], cur)
 		ix := b.t.idx[f]
 		for _, k := range b.keys[0] {
 			if !slices.Contains(b.keys[1], k) {
@@ -222,6 +249,23 @@ func (b *tableBuilder) reindex(id int64, before, after record) {
 		}
 		b.t.idx[f] = ix
 	}
+}
+
+func (b *tableBuilder) compositeOf(name string) *compositeIndex {
+	if b.m == nil || name == "" || name[0] != '~' {
+		return nil
+	}
+	return b.m.composite(name)
+}
+
+func (b *tableBuilder) compositeKeys(dst []indexKey, c *compositeIndex, r record) []indexKey {
+	if r == nil {
+		return dst
+	}
+	if n, ok := c.key(r, b.codes.code); ok {
+		dst = append(dst, indexKey{n: n})
+	}
+	return dst
 }
 
 // sameStored reports whether two stored values have the same index keys
@@ -369,6 +413,81 @@ func (t *tx) leafKey(f *field, v any) (indexKey, bool) {
 func (c candidates) ids() []int64 {
 	out := make([]int64, 0, c.size)
 	c.collect(func(id int64) { out = append(out, id) })
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// idsWith returns, in ascending order, the ids of the records of model
+// (as the transaction sees them) whose stored field equals value, or
+// contains it for a list of ids. It uses the field's index when there is
+// one and scans otherwise.
+func (t *tx) idsWith(modelName, fieldName string, value any) []int64 {
+	var ids []int64
+	tbl := t.base.tables[modelName]
+	var key []indexKey
+	if tbl != nil {
+		if ix, ok := tbl.idx[fieldName]; ok {
+			key = t.s.codes.lookupKeys(key, value)
+			if key != nil {
+				c := candidates{collect: func(add func(int64)) {
+					for _, k := range key {
+						for id := range ix.bucket(k).all() {
+							add(id)
+						}
+					}
+					for id := range t.dirty[modelName] {
+						add(id)
+					}
+				}}
+				ids = c.ids()
+			}
+		}
+	}
+	if key == nil {
+		ids = t.allIDs(modelName)
+	}
+	out := ids[:0]
+	for _, id := range ids {
+		if r := t.rec(modelName, id); r != nil && storedHas(r[fieldName], value) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// lookupKeys returns the index key of a looked-up value (nil when it
+// cannot be indexed), without numbering new strings.
+func (c *valueCodes) lookupKeys(dst []indexKey, v any) []indexKey {
+	switch x := v.(type) {
+	case int64:
+		if x > 0 {
+			return append(dst, indexKey{n: x})
+		}
+	case string:
+		if x != "" {
+			n, _ := c.lookup(x) // 0 when unknown: an empty bucket
+			return append(dst, indexKey{str: true, n: n})
+		}
+	}
+	return nil
+}
+
+// storedHas reports whether a stored value is value, or a list holding it.
+func storedHas(stored, value any) bool {
+	if ids, ok := stored.([]int64); ok {
+		n, ok := value.(int64)
+		return ok && slices.Contains(ids, n)
+	}
+	return stored == value
+}
+
+// idsWithAny is idsWith for several values: the records holding any of
+// them, in ascending order, once each.
+func (t *tx) idsWithAny(modelName, fieldName string, values []int64) []int64 {
+	var out []int64
+	for _, v := range values {
+		out = append(out, t.idsWith(modelName, fieldName, v)...)
+	}
 	slices.Sort(out)
 	return slices.Compact(out)
 }

@@ -60,8 +60,13 @@ func checkIndexes(t *testing.T, s *Server, st *dbState, models ...string) {
 		require.Equal(t, indexSpec(st.reg.model(model)), tbl.spec, "index spec of %s", model)
 		for _, f := range tbl.spec {
 			want := map[indexKey][]int64{}
+			b := &tableBuilder{m: st.reg.model(model), codes: s.codes}
 			for id, r := range tbl.recs.all() {
-				for _, k := range s.codes.keysOf(nil, r[f]) {
+				keys := s.codes.keysOf(nil, r[f])
+				if c := b.compositeOf(f); c != nil {
+					keys = b.compositeKeys(nil, c, r)
+				}
+				for _, k := range keys {
 					want[k] = append(want[k], id)
 				}
 			}
@@ -120,9 +125,25 @@ var (
 	fuzzPeople  = []any{int64(10), int64(11), int64(12), int64(13)}
 )
 
+var fuzzPrefixes = []any{"INV/2026/", "RINV/2026/", "MISC/2026/"}
+
 // change makes one random change.
 func (f *indexFuzz) change(t *tx) error {
-	switch f.rng.IntN(8) {
+	switch f.rng.IntN(10) {
+	case 8:
+		_, err := t.create("account.move", wire.NewStruct("move_type", "entry", "journal_id", f.pick(int64(1), int64(2)),
+			"sequence_prefix", f.pick(fuzzPrefixes...), "sequence_number", int64(f.rng.IntN(20))))
+		return err
+	case 9:
+		id := f.oneID(t, "account.move")
+		if id == false {
+			return nil
+		}
+		if f.rng.IntN(4) == 0 {
+			return t.unlink("account.move", []int64{id.(int64)})
+		}
+		return t.store("account.move", id.(int64), "sequence_number", int64(f.rng.IntN(30)),
+			"sequence_prefix", f.pick(fuzzPrefixes...), "journal_id", f.pick(int64(1), int64(2)))
 	case 0:
 		_, err := t.create("ir.model.data", wire.NewStruct("module", f.pick(fuzzModules...), "name", f.pick(fuzzNames...),
 			"model", f.pick(fuzzModels...), "res_id", f.pick(fuzzResIDs...)))
@@ -269,11 +290,45 @@ func (f *indexFuzz) compare(t *tx) {
 		require.NoError(f.t, err)
 		require.Equal(f.t, want, got, "search %s %v", model, wire.Repr(dom))
 	}
+	for _, q := range []struct {
+		model, field string
+		value        any
+	}{
+		{"ir.model.data", "name", f.pick(fuzzNames...)},
+		{"ir.model.data", "res_id", f.pick(fuzzResIDs[:5]...)},
+		{"mail.message", "partner_ids", f.pick(fuzzPeople...)},
+		{"mail.message", "res_id", f.pick(fuzzResIDs[:5]...)},
+		{"res.partner", "parent_id", f.pick(fuzzPeople...)},
+	} {
+		var want []int64
+		for _, id := range t.allIDs(q.model) {
+			if storedHas(t.rec(q.model, id)[q.field], q.value) {
+				want = append(want, id)
+			}
+		}
+		require.Equal(f.t, want, nilIfEmpty(t.idsWith(q.model, q.field, q.value)), "idsWith %s.%s %v", q.model, q.field, q.value)
+	}
+	journal, prefix := f.pick(int64(1), int64(2)).(int64), f.pick(fuzzPrefixes...).(string)
+	var last int64
+	for _, id := range t.allIDs("account.move") {
+		r := t.rec("account.move", id)
+		if idOf(r["journal_id"]) == journal && str(r["sequence_prefix"]) == prefix {
+			last = max(last, intOf(r["sequence_number"]))
+		}
+	}
+	require.Equal(f.t, last, t.lastSequenceNumber(journal, prefix), "last number of %d %s", journal, prefix)
+}
+
+func nilIfEmpty(ids []int64) []int64 {
+	if len(ids) == 0 {
+		return nil
+	}
+	return ids
 }
 
 var errFuzzRollback = errors.New("rolled back on purpose")
 
-// Indexed searches answer exactly like scans, inside
+// Indexed searches and lookups answer exactly like scans, inside
 // transactions (whose changes the indexes do not hold yet) and after
 // commits, and the committed indexes always equal indexes rebuilt from the
 // records: creates, writes of indexed fields, x2many commands, unlinks and
@@ -302,7 +357,7 @@ func TestIndexesAnswerLikeScans(t *testing.T) {
 			if err != nil && !errors.Is(err, errFuzzRollback) && !errors.As(err, &refused) {
 				t.Fatal(err)
 			}
-			checkIndexes(t, s, s.current(), "ir.model.data", "mail.message", "res.partner")
+			checkIndexes(t, s, s.current(), "ir.model.data", "mail.message", "res.partner", "account.move")
 			f.compare(s.newTx(2, nil, false))
 		}
 	}
@@ -311,6 +366,7 @@ func TestIndexesAnswerLikeScans(t *testing.T) {
 	st := s.current()
 	require.Greater(t, st.tables["ir.model.data"].idx["name"].strs.Len(), 3)
 	require.Greater(t, st.tables["mail.message"].idx["partner_ids"].ints.Len(), 2)
+	require.Greater(t, st.tables["account.move"].idx[moveSequenceIndex].ints.Len(), 5)
 	require.NotEmpty(t, slices.Collect(func(yield func(int64) bool) {
 		for id := range st.tables["mail.message"].idx["parent_id"].ints.all() {
 			yield(id)

@@ -3,6 +3,7 @@ package fakeodoo
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/odoo-afterpay/bridge/odoo/fakeodoo/internal/wire"
@@ -322,7 +323,8 @@ func accountMoveModel() *model {
 	b.m.order = "date desc, name desc, invoice_date desc, id desc"
 	b.m.mailThread = true
 	b.m.buildChildren = true
-	b.char("name", "Number")
+	b.m.composites = []compositeIndex{{name: moveSequenceIndex, key: moveSequenceKey}}
+	b.char("name", "Number", indexed)
 	b.char("ref", "Reference")
 	b.date("date", "Date", notNull)
 	b.selection("state", "Status", sel("draft", "Draft", "posted", "Posted", "cancel", "Cancelled"), notNull, indexed)
@@ -702,7 +704,7 @@ func (t *tx) withInternal(fn func() error) error {
 // moveLines returns a move's lines of one display type, in id order.
 func (t *tx) moveLines(moveID int64, displayType string) []int64 {
 	var out []int64
-	for _, id := range t.allIDs("account.move.line") {
+	for _, id := range t.idsWith("account.move.line", "move_id", moveID) {
 		r := t.rec("account.move.line", id)
 		if idOf(r["move_id"]) == moveID && (displayType == "" || str(r["display_type"]) == displayType) {
 			out = append(out, id)
@@ -827,16 +829,69 @@ func (t *tx) nextMoveName(journalID int64, kind, date string) (string, string, i
 			prefix = "P" + prefix
 		}
 	}
+	last := t.lastSequenceNumber(journalID, prefix)
+	return fmt.Sprintf("%s%05d", prefix, last+1), prefix, last + 1
+}
+
+// moveSequenceIndex indexes the moves' numbers by journal and prefix: a key
+// is the code of the journal and sequence_prefix above the sequence_number,
+// so a group's last number is its largest key. (Numbers from 2^32 on, which
+// a five-digit sequence never reaches, are not indexed.)
+const moveSequenceIndex = "~sequence"
+
+func moveSequenceKey(r record, code func(string) int64) (int64, bool) {
+	journal, prefix, n := idOf(r["journal_id"]), str(r["sequence_prefix"]), intOf(r["sequence_number"])
+	if journal <= 0 || prefix == "" || n <= 0 || n >= 1<<32 {
+		return 0, false
+	}
+	return code(sequenceGroup(journal, prefix))<<32 | n, true
+}
+
+func sequenceGroup(journal int64, prefix string) string {
+	return strconv.FormatInt(journal, 10) + "|" + prefix
+}
+
+// lastSequenceNumber is the highest sequence_number of the journal's moves
+// with that prefix (0 if none).
+func (t *tx) lastSequenceNumber(journalID int64, prefix string) int64 {
 	var last int64
-	for _, id := range t.allIDs("account.move") {
-		r := t.rec("account.move", id)
-		if idOf(r["journal_id"]) == journalID && str(r["sequence_prefix"]) == prefix {
-			if n := intOf(r["sequence_number"]); n > last {
-				last = n
+	consider := func(r record) {
+		if r != nil && idOf(r["journal_id"]) == journalID && str(r["sequence_prefix"]) == prefix {
+			last = max(last, intOf(r["sequence_number"]))
+		}
+	}
+	tbl := t.base.tables["account.move"]
+	var ix fieldIndex
+	indexed := false
+	if tbl != nil {
+		ix, indexed = tbl.idx[moveSequenceIndex]
+	}
+	if !indexed || journalID <= 0 || prefix == "" {
+		for _, id := range t.allIDs("account.move") {
+			consider(t.rec("account.move", id))
+		}
+		return last
+	}
+	dirty := t.dirty["account.move"]
+	if group, ok := t.s.codes.lookup(sequenceGroup(journalID, prefix)); ok {
+		// The group's largest key held by a record this tx did not change.
+	keys:
+		for key, ids := range ix.ints.below((group + 1) << 32) {
+			if key>>32 != group {
+				break
+			}
+			for id := range ids.all() {
+				if _, changed := dirty[id]; !changed {
+					last = key & (1<<32 - 1)
+					break keys
+				}
 			}
 		}
 	}
-	return fmt.Sprintf("%s%05d", prefix, last+1), prefix, last + 1
+	for _, r := range dirty {
+		consider(r)
+	}
+	return last
 }
 
 // postMove is account.move.action_post for one move.
@@ -1010,7 +1065,7 @@ func (t *tx) resetMoveToDraft(id int64) error {
 			return err
 		}
 	}
-	for _, p := range t.allIDs("account.payment") {
+	for _, p := range t.idsWith("account.payment", "reconciled_invoice_ids", id) {
 		pr := t.rec("account.payment", p)
 		rec := idsOf(pr["reconciled_invoice_ids"])
 		if slices.Contains(rec, id) {

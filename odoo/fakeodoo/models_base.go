@@ -534,7 +534,7 @@ func (t *tx) xmlid(full string) (string, int64, bool) {
 	if !ok {
 		return "", 0, false
 	}
-	for _, id := range t.allIDs("ir.model.data") {
+	for _, id := range t.idsWith("ir.model.data", "name", name) {
 		r := t.rec("ir.model.data", id)
 		if str(r["module"]) == module && str(r["name"]) == name {
 			return str(r["model"]), intOf(r["res_id"]), true

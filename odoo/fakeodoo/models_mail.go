@@ -174,7 +174,7 @@ func mailActivityModel() *model {
 func threadMessages(modelName string) computeFunc {
 	return func(t *tx, id int64) (any, error) {
 		out := []int64{}
-		for _, m := range t.allIDs("mail.message") {
+		for _, m := range t.idsWith("mail.message", "res_id", id) {
 			r := t.rec("mail.message", m)
 			if str(r["model"]) == modelName && intOf(r["res_id"]) == id {
 				out = append(out, m)

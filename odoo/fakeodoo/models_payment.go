@@ -182,7 +182,7 @@ func paymentTransactionModel() *model {
 	b.one2many("child_transaction_ids", "Child Transactions", "payment.transaction", "source_transaction_id")
 	b.integer("refunds_count", "Refunds Count", computed(func(t *tx, id int64) (any, error) {
 		var n int64
-		for _, c := range t.allIDs("payment.transaction") {
+		for _, c := range t.idsWith("payment.transaction", "source_transaction_id", id) {
 			r := t.rec("payment.transaction", c)
 			if idOf(r["source_transaction_id"]) == id && str(r["operation"]) == "refund" {
 				n++
@@ -327,7 +327,11 @@ func (t *tx) checkTransactions(ids []int64) error {
 	for _, id := range ids {
 		r := t.rec("payment.transaction", id)
 		ref := str(r["reference"])
-		for _, other := range t.allIDs("payment.transaction") {
+		others := t.idsWith("payment.transaction", "reference", ref)
+		if ref == "" {
+			others = t.allIDs("payment.transaction") // "" also matches records without one
+		}
+		for _, other := range others {
 			if other != id && str(t.rec("payment.transaction", other)["reference"]) == ref {
 				return validationErrorf("The operation cannot be completed: Reference must be unique!")
 			}
@@ -376,12 +380,13 @@ func (t *tx) computeTxReference(vals *wire.Struct) string {
 }
 
 func (t *tx) uniqueTxReference(prefix string) string {
+	if len(t.idsWith("payment.transaction", "reference", prefix)) == 0 {
+		return prefix
+	}
+	// Taken: find the highest "-N" suffix (a scan, as Odoo's =like search).
 	taken := map[string]bool{}
 	for _, id := range t.allIDs("payment.transaction") {
 		taken[str(t.rec("payment.transaction", id)["reference"])] = true
-	}
-	if !taken[prefix] {
-		return prefix
 	}
 	re := regexp.MustCompile("^" + regexp.QuoteMeta(prefix) + `-(\d+)$`)
 	maxN := 0
@@ -515,7 +520,7 @@ func captureWizardModel() *model {
 	b.boolean("void_remaining_amount", "Void Remaining Amount")
 	b.boolean("has_draft_children", "Has Draft Children", computed(func(t *tx, id int64) (any, error) {
 		parents := idsOf(t.rec("payment.capture.wizard", id)["transaction_ids"])
-		for _, c := range t.allIDs("payment.transaction") {
+		for _, c := range t.idsWithAny("payment.transaction", "source_transaction_id", parents) {
 			r := t.rec("payment.transaction", c)
 			if slices.Contains(parents, idOf(r["source_transaction_id"])) && str(r["state"]) == "draft" && str(r["operation"]) != "refund" {
 				return true, nil
@@ -599,7 +604,7 @@ func captureWizardModel() *model {
 
 func (t *tx) childrenAmount(parents []int64, state string) decimal {
 	var sum decimal
-	for _, id := range t.allIDs("payment.transaction") {
+	for _, id := range t.idsWithAny("payment.transaction", "source_transaction_id", parents) {
 		r := t.rec("payment.transaction", id)
 		if slices.Contains(parents, idOf(r["source_transaction_id"])) && str(r["state"]) == state && str(r["operation"]) != "refund" {
 			sum = sum.Add(decOf(r["amount"]))
@@ -668,7 +673,7 @@ func (t *tx) postProcessTransaction(id int64) error {
 // captures, voids, refunds): those carry the money, so the parent gets no
 // payment of its own.
 func (t *tx) hasSettledChildren(id int64) bool {
-	for _, c := range t.allIDs("payment.transaction") {
+	for _, c := range t.idsWith("payment.transaction", "source_transaction_id", id) {
 		r := t.rec("payment.transaction", c)
 		if idOf(r["source_transaction_id"]) == id {
 			if s := str(r["state"]); s == "done" || s == "cancel" {

@@ -259,7 +259,7 @@ func saleOrderDefaults(t *tx, vals *wire.Struct) error {
 // addressOf is res.partner.address_get for one kind: a child contact of
 // that type, else the partner itself.
 func (t *tx) addressOf(partner int64, kind string) int64 {
-	for _, c := range t.allIDs("res.partner") {
+	for _, c := range t.idsWith("res.partner", "parent_id", partner) {
 		r := t.rec("res.partner", c)
 		if idOf(r["parent_id"]) == partner && str(r["type"]) == kind && r["active"] != false {
 			return c
@@ -388,7 +388,7 @@ func (t *tx) orderInvoices(order int64) []int64 {
 	amlModel := t.model("account.move.line")
 	for _, line := range t.orderLines(order) {
 		var amls []int64
-		for _, aml := range t.allIDs("account.move.line") {
+		for _, aml := range t.idsWith("account.move.line", "sale_line_ids", line) {
 			if slices.Contains(idsOf(t.rec("account.move.line", aml)["sale_line_ids"]), line) {
 				amls = append(amls, aml)
 			}
@@ -406,7 +406,7 @@ func (t *tx) orderInvoices(order int64) []int64 {
 
 func (t *tx) orderTransactions(order int64, states ...string) []int64 {
 	out := []int64{}
-	for _, tx := range t.allIDs("payment.transaction") {
+	for _, tx := range t.idsWith("payment.transaction", "sale_order_ids", order) {
 		r := t.rec("payment.transaction", tx)
 		if slices.Contains(idsOf(r["sale_order_ids"]), order) && slices.Contains(states, str(r["state"])) {
 			out = append(out, tx)
@@ -435,7 +435,7 @@ func (t *tx) orderAmountInvoiced(order int64) decimal {
 // minus those on credit notes.
 func (t *tx) lineQtyInvoiced(line int64) decimal {
 	var sum decimal
-	for _, aml := range t.allIDs("account.move.line") {
+	for _, aml := range t.idsWith("account.move.line", "sale_line_ids", line) {
 		r := t.rec("account.move.line", aml)
 		if !slices.Contains(idsOf(r["sale_line_ids"]), line) {
 			continue
@@ -566,7 +566,7 @@ func saleOrderLineModel() *model {
 	}))
 	b.field("invoice_lines", tMany2many, "Invoice Lines", "account.move.line", computed(func(t *tx, id int64) (any, error) {
 		out := []int64{}
-		for _, aml := range t.allIDs("account.move.line") {
+		for _, aml := range t.idsWith("account.move.line", "sale_line_ids", id) {
 			if slices.Contains(idsOf(t.rec("account.move.line", aml)["sale_line_ids"]), id) {
 				out = append(out, aml)
 			}

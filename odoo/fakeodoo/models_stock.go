@@ -599,7 +599,7 @@ func (t *tx) launchStockRules(order int64) error {
 // plannedQty sums the demand of a sale line's moves that are not cancelled.
 func (t *tx) plannedQty(line int64) decimal {
 	var sum decimal
-	for _, m := range t.allIDs("stock.move") {
+	for _, m := range t.idsWith("stock.move", "sale_line_id", line) {
 		r := t.rec("stock.move", m)
 		if idOf(r["sale_line_id"]) == line && str(r["state"]) != "cancel" {
 			sum = sum.Add(decOf(r["product_uom_qty"]))
@@ -611,7 +611,7 @@ func (t *tx) plannedQty(line int64) decimal {
 // openPicking is the order's delivery of that type that is not done or
 // cancelled yet (new moves join it, as procurement groups do).
 func (t *tx) openPicking(order, pickingType int64) int64 {
-	for _, p := range t.allIDs("stock.picking") {
+	for _, p := range t.idsWith("stock.picking", "sale_id", order) {
 		r := t.rec("stock.picking", p)
 		if idOf(r["sale_id"]) == order && idOf(r["picking_type_id"]) == pickingType {
 			if s := str(r["state"]); s != "done" && s != "cancel" {
@@ -933,12 +933,14 @@ func (t *tx) cancelPickings(ids []int64) error {
 // refreshDelivered recomputes qty_delivered of the sale lines of a
 // picking's moves (sale_stock's stock_move method).
 func (t *tx) refreshDelivered(picking int64) error {
+	// The sale lines of the moves of every transfer of the picking's order.
 	lines := map[int64]bool{}
-	for _, id := range t.allIDs("stock.move") {
-		r := t.rec("stock.move", id)
-		if l := idOf(r["sale_line_id"]); l != 0 && idOf(r["picking_id"]) != 0 {
-			if so := idOf(t.rec("stock.picking", idOf(r["picking_id"]))["sale_id"]); so != 0 && so == idOf(t.rec("stock.picking", picking)["sale_id"]) {
-				lines[l] = true
+	if so := idOf(t.rec("stock.picking", picking)["sale_id"]); so != 0 {
+		for _, p := range t.idsWith("stock.picking", "sale_id", so) {
+			for _, id := range t.idsWith("stock.move", "picking_id", p) {
+				if l := idOf(t.rec("stock.move", id)["sale_line_id"]); l != 0 {
+					lines[l] = true
+				}
 			}
 		}
 	}
@@ -952,7 +954,7 @@ func (t *tx) refreshDelivered(picking int64) error {
 			continue
 		}
 		var sum decimal
-		for _, id := range t.allIDs("stock.move") {
+		for _, id := range t.idsWith("stock.move", "sale_line_id", l) {
 			r := t.rec("stock.move", id)
 			if idOf(r["sale_line_id"]) != l || str(r["state"]) != "done" {
 				continue

@@ -131,7 +131,7 @@ func (t *tx) many2manyInverse(f *field, id int64) []int64 {
 		return []int64{}
 	}
 	var out []int64
-	for _, oid := range t.allIDs(f.relation) {
+	for _, oid := range t.idsWith(f.relation, f.m2mOwner, id) {
 		if ids, ok := t.rec(f.relation, oid)[f.m2mOwner].([]int64); ok && slices.Contains(ids, id) {
 			out = append(out, oid)
 		}

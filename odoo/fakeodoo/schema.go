@@ -128,6 +128,8 @@ type model struct {
 	// buildChildren creates x2many children with line hooks silenced, so
 	// afterCreate computes the document once (account.move).
 	buildChildren bool
+	// composites are indexes on keys computed from several fields.
+	composites []compositeIndex
 }
 
 func (m *model) field(name string) *field { return m.fields[name] }
@@ -142,6 +144,7 @@ func (m *model) clone() *model {
 	}
 	c.fieldOrder = slices.Clone(m.fieldOrder)
 	c.methods = maps.Clone(m.methods)
+	c.composites = slices.Clone(m.composites)
 	return &c
 }
 
