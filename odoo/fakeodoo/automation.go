@@ -1,12 +1,8 @@
 package fakeodoo
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -463,7 +459,7 @@ func (t *tx) runServerAction(action int64, modelName string, id int64) error {
 	}
 	switch str(r["state"]) {
 	case "webhook":
-		return t.sendWebhook(action, modelName, id)
+		return t.queueWebhook(action, modelName, id)
 	case "multi":
 		for _, child := range idsOf(r["child_ids"]) {
 			if err := t.runServerAction(child, modelName, id); err != nil {
@@ -545,10 +541,11 @@ func (t *tx) runKnownCode(code, modelName string, id int64) error {
 	return nil
 }
 
-// sendWebhook is _run_action_webhook: it POSTs the record, read with
-// load=None, as json.dumps(sort_keys=True) and waits for the answer (1 s at
-// most) before the transaction goes on; failures are only logged.
-func (t *tx) sendWebhook(action int64, modelName string, id int64) error {
+// queueWebhook is _run_action_webhook up to the POST: the record, read with
+// load=None, as json.dumps(sort_keys=True). The transaction renders it now,
+// with its own changes, and sends it once it has released the writer lock
+// (see commit.go), before other clients see those changes.
+func (t *tx) queueWebhook(action int64, modelName string, id int64) error {
 	r := t.rec("ir.actions.server", action)
 	url := str(r["webhook_url"])
 	if url == "" {
@@ -574,31 +571,7 @@ func (t *tx) sendWebhook(action int64, modelName string, id int64) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), webhookTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader([]byte(body)))
-	if err != nil {
-		t.s.log.Warn("fakeodoo: webhook request not built", "action", action, "err", err)
-		return nil
-	}
-	req.Header.Set("User-Agent", "python-requests/2.28.1")
-	req.Header.Set("Accept-Encoding", "gzip, deflate")
-	req.Header.Set("Accept", "*/*")
-	req.Header.Set("Connection", "keep-alive")
-	req.Header.Set("Content-Type", "application/json")
-	start := time.Now()
-	resp, err := t.s.http.Do(req)
-	if err != nil {
-		t.s.log.Warn("fakeodoo: webhook failed", "action", action, "model", modelName, "id", id, "err", err)
-		return nil
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	_ = resp.Body.Close()
-	if resp.StatusCode >= 400 {
-		t.s.log.Warn("fakeodoo: webhook answered with an error", "action", action, "status", resp.StatusCode)
-		return nil
-	}
-	t.s.log.Debug("fakeodoo: webhook sent", "action", action, "model", modelName, "id", id, "duration", time.Since(start))
+	t.hooks = append(t.hooks, webhook{action: action, model: modelName, id: id, url: url, body: []byte(body)})
 	return nil
 }
 

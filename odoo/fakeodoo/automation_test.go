@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -240,4 +241,173 @@ func TestRuleFilterDomainFollowsTheTrigger(t *testing.T) {
 	c.must("base.automation", "write", []any{[]any{rule}, wire.NewStruct("trigger", "on_state_set", "trg_selection_field_id", saleID,
 		"filter_domain", "[('state', '=', 'sale'), ('amount_total', '>', 0)]")})
 	require.Equal(t, "[('state', '=', 'sale'), ('amount_total', '>', 0)]", filter(), "written with the trigger, the filter is kept")
+}
+
+// gatedReceiver answers webhooks, holding those hold picks until release
+// is closed. Each hook's body is sent to arrivals as it comes in.
+type gatedReceiver struct {
+	hold     func(body map[string]any) bool
+	release  chan struct{}
+	arrivals chan map[string]any
+}
+
+func (g *gatedReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	g.arrivals <- body
+	if g.hold(body) {
+		<-g.release
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// startGated runs a demo fake whose webhooks may take their time, and a
+// gated receiver; it returns the fake, a client, the receiver and its URL.
+func startGated(t *testing.T, hold func(map[string]any) bool) (*Server, *rpc, *gatedReceiver, string) {
+	t.Helper()
+	srv, err := NewDemo(Options{Clock: fixedClock(testNow), HTTPClient: &http.Client{}})
+	require.NoError(t, err)
+	srv.hookTimeout = time.Minute // the test decides when a webhook is answered
+	fake := httptest.NewServer(srv)
+	t.Cleanup(fake.Close)
+	g := &gatedReceiver{hold: hold, release: make(chan struct{}), arrivals: make(chan map[string]any, 16)}
+	hooks := httptest.NewServer(g)
+	t.Cleanup(hooks.Close)
+	t.Cleanup(func() {
+		select {
+		case <-g.release:
+		default:
+			close(g.release)
+		}
+	})
+	return srv, newRPC(t, fake.URL), g, hooks.URL
+}
+
+func (g *gatedReceiver) next(t *testing.T) map[string]any {
+	t.Helper()
+	select {
+	case b := <-g.arrivals:
+		return b
+	case <-time.After(10 * time.Second):
+		t.Fatal("no webhook arrived")
+		return nil
+	}
+}
+
+// waitForHead waits until a commit after version v is the head.
+func waitForHead(t *testing.T, srv *Server, v uint64) {
+	t.Helper()
+	require.Eventually(t, func() bool { return srv.head.Load().version > v }, 10*time.Second, time.Millisecond)
+}
+
+// goCall runs a call in the background; the channel gets its fault (nil
+// when it succeeded) once it has answered.
+func goCall(c *rpc, model, method string, args []any) chan *wire.Fault {
+	done := make(chan *wire.Fault, 1)
+	go func() {
+		body, _ := wire.EncodeCall("execute_kw", c.db, c.uid, c.pw, model, method, normaliseGo(args), wire.NewStruct())
+		resp, err := c.http.Post(c.url+"/xmlrpc/2/object", "text/xml", bytes.NewReader(body))
+		if err != nil {
+			done <- &wire.Fault{String: err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		_, f, err := wire.DecodeResponse(readAll(resp.Body))
+		if err != nil {
+			f = &wire.Fault{String: err.Error()}
+		}
+		done <- f
+	}()
+	return done
+}
+
+// While a webhook is in flight, other calls still write (the writer lock is
+// not held during the POST), but nobody sees their changes before the
+// webhook's own: commits become visible in their order, and each call
+// answers once its commit is visible.
+func TestWebhookDoesNotHoldTheWriterLock(t *testing.T) {
+	srv, c, g, url := startGated(t, func(map[string]any) bool { return true })
+	stateRule(t, c, url)
+	ref := c.read("sale.order", 2, "client_order_ref").Value("client_order_ref")
+
+	before := srv.head.Load().version
+	confirm := goCall(c, "sale.order", "action_confirm", []any{[]any{int64(1)}})
+	hook := g.next(t)
+	require.Equal(t, "sale", hook["state"])
+	waitForHead(t, srv, before)
+	confirmed := srv.head.Load().version
+
+	write := goCall(c, "sale.order", "write", []any{[]any{int64(2)}, wire.NewStruct("client_order_ref", "meanwhile")})
+	waitForHead(t, srv, confirmed) // the write committed while the webhook waits
+	rec, err := srv.Record("sale.order", 2)
+	require.NoError(t, err)
+	require.Equal(t, ref, rec["client_order_ref"], "not visible before the earlier commit")
+	rec, err = srv.Record("sale.order", 1)
+	require.NoError(t, err)
+	require.Equal(t, "draft", rec["state"])
+	select {
+	case <-write:
+		t.Fatal("the write answered before its commit was visible")
+	case <-time.After(20 * time.Millisecond):
+	}
+
+	close(g.release)
+	require.Nil(t, <-confirm)
+	require.Nil(t, <-write)
+	require.Equal(t, "meanwhile", c.read("sale.order", 2, "client_order_ref").Value("client_order_ref"))
+	require.Equal(t, "sale", c.read("sale.order", 1, "state").Value("state"))
+}
+
+// Webhooks about one record are sent in the order of their commits, each
+// once the one before is answered; those about other records do not wait.
+func TestWebhooksOfARecordKeepTheirOrder(t *testing.T) {
+	srv, c, g, url := startGated(t, func(b map[string]any) bool { return b["client_order_ref"] == "first" })
+	modelID := c.firstID("ir.model", []any{"model", "=", "sale.order"})
+	refField := c.firstID("ir.model.fields", []any{"model", "=", "sale.order"}, []any{"name", "=", "client_order_ref"})
+	c.must("base.automation", "create", []any{wire.NewStruct(
+		"name", "any write", "model_id", modelID, "trigger", "on_write",
+		"action_server_ids", []any{cmd(0, 0, wire.NewStruct("name", "x", "state", "webhook", "webhook_url", url,
+			"webhook_field_ids", []any{cmd(6, 0, []any{refField})}))},
+	)})
+	write := func(order int64, ref string) chan *wire.Fault {
+		return goCall(c, "sale.order", "write", []any{[]any{order}, wire.NewStruct("client_order_ref", ref)})
+	}
+
+	v := srv.head.Load().version
+	first := write(1, "first")
+	require.Equal(t, "first", g.next(t)["client_order_ref"])
+	waitForHead(t, srv, v)
+	v = srv.head.Load().version
+	second := write(1, "second")
+	waitForHead(t, srv, v)
+	other := write(2, "other")
+	require.Equal(t, "other", g.next(t)["client_order_ref"], "another record's webhook does not wait")
+	select {
+	case b := <-g.arrivals:
+		t.Fatalf("webhook %v overtook the one before it", b)
+	case <-time.After(50 * time.Millisecond):
+	}
+
+	close(g.release)
+	require.Equal(t, "second", g.next(t)["client_order_ref"])
+	for _, done := range []chan *wire.Fault{first, second, other} {
+		require.Nil(t, <-done)
+	}
+	require.Equal(t, "second", c.read("sale.order", 1, "client_order_ref").Value("client_order_ref"))
+}
+
+// A transaction that fails after its rule fired has sent the webhook
+// anyway, as Odoo has by then; nothing of it is committed.
+func TestWebhookOfAFailedCallIsSent(t *testing.T) {
+	srv, c, g, url := startGated(t, func(map[string]any) bool { return false })
+	stateRule(t, c, url)
+	_, err := srv.runTx(2, nil, func(t *tx) (any, error) {
+		if err := t.confirmOrders([]int64{1}); err != nil {
+			return nil, err
+		}
+		return nil, errFuzzRollback
+	})
+	require.ErrorIs(t, err, errFuzzRollback)
+	require.Equal(t, "sale", g.next(t)["state"])
+	require.Equal(t, "draft", c.read("sale.order", 1, "state").Value("state"))
 }

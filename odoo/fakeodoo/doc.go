@@ -54,9 +54,12 @@
 // exported records and ids line up with recorded transcripts) or NewDemo.
 //
 // Every call runs in a transaction that other calls cannot see until it
-// commits. Automation-rule webhooks are sent synchronously inside that
-// window, as Odoo 18 does, so a receiver that reads the record back still
-// sees the old state. Writers are serialised; readers never wait.
+// commits. Automation-rule webhooks are sent before the commit is visible,
+// as Odoo 18 sends them from inside the transaction, so a receiver that
+// reads the record back still sees the old state; the call answers once
+// they are answered. Writers are serialised, but no lock is held while a
+// webhook is in flight: later writers go on, and their commits become
+// visible in order once it is answered (commit.go). Readers never wait.
 //
 // Each committed state shares all it did not change with the one before
 // (persistent tries, idmap.go), and every model has equality indexes on its

@@ -35,7 +35,7 @@ type seedField struct {
 func (s *Server) LoadSeed(dir string) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	base := s.current()
+	base := s.head.Load()
 	reg := base.reg.clone()
 
 	descriptions, err := seedDescriptions(dir)
@@ -114,10 +114,7 @@ func (s *Server) LoadSeed(dir string) error {
 	}
 	s.seqMu.Unlock()
 
-	st := s.buildState(base.version+1, reg, tables, names)
-	s.stateMu.Lock()
-	s.state = st
-	s.stateMu.Unlock()
+	s.replaceState(s.buildState(base.version+1, reg, tables, names))
 	return s.installBaseViewsLocked()
 }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/odoo-afterpay/bridge/odoo/fakeodoo/internal/wire"
@@ -62,13 +63,24 @@ type Server struct {
 	clock Clock
 	http  *http.Client
 
-	// writeMu serialises transactions that change data; readers never take
-	// it, so a webhook receiver can read back while the writer waits.
+	// writeMu serialises transactions that change data, from their first
+	// change to their commit; readers never take it, and webhooks are sent
+	// after it is released (see commit.go).
 	writeMu sync.Mutex
-	stateMu sync.RWMutex
-	state   *dbState
+	// head is the latest commit, which writers build on; published is what
+	// readers see: head, or an earlier commit while webhooks are in flight.
+	head      atomic.Pointer[dbState]
+	published atomic.Pointer[dbState]
+	// pubMu guards pending (the commits not published yet, oldest first)
+	// and hookTails (per record, the sent channel of the latest ticket
+	// with a webhook about it, which the next one waits for).
+	pubMu     sync.Mutex
+	pending   []*commitTicket
+	hookTails map[hookTarget]chan struct{}
 	// codes numbers the strings the indexes hold.
 	codes *valueCodes
+	// hookTimeout bounds a webhook's POST (Odoo's 1 s; tests may raise it).
+	hookTimeout time.Duration
 
 	seqMu   sync.Mutex
 	nextIDs map[string]int64
@@ -100,15 +112,19 @@ func New(opts Options) (*Server, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		opts:    opts,
-		log:     opts.Logger,
-		clock:   opts.Clock,
-		http:    opts.HTTPClient,
-		state:   emptyState(builtinRegistry()),
-		codes:   newValueCodes(),
-		nextIDs: map[string]int64{},
-		seqNext: map[int64]int64{},
+		opts:        opts,
+		log:         opts.Logger,
+		clock:       opts.Clock,
+		http:        opts.HTTPClient,
+		hookTails:   map[hookTarget]chan struct{}{},
+		hookTimeout: webhookTimeout,
+		codes:       newValueCodes(),
+		nextIDs:     map[string]int64{},
+		seqNext:     map[int64]int64{},
 	}
+	st := emptyState(builtinRegistry())
+	s.head.Store(st)
+	s.published.Store(st)
 	return s, nil
 }
 

@@ -214,10 +214,7 @@ func (s *Server) Restore(data []byte) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	st := s.buildState(s.current().version+1, reg, tables, names)
-	s.stateMu.Lock()
-	s.state = st
-	s.stateMu.Unlock()
+	s.replaceState(s.buildState(s.head.Load().version+1, reg, tables, names))
 	s.seqMu.Lock()
 	s.nextIDs = maps.Clone(snap.NextIDs)
 	if s.nextIDs == nil {

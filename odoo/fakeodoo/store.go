@@ -63,7 +63,8 @@ var errRetry = errors.New("fakeodoo: concurrent update, retry")
 
 // tx is one RPC call's transaction: reads see the committed state it started
 // from plus its own changes; nothing is visible to other calls until commit.
-// Odoo 18 sends automation webhooks from inside this window, and so does the fake.
+// Automation webhooks the call triggers are sent after it has released the
+// writer lock, before its changes are visible (see commitLocked).
 type tx struct {
 	s     *Server
 	base  *dbState
@@ -78,27 +79,35 @@ type tx struct {
 	depth int
 	// readOnly forbids changes (inspection helpers); it never takes the lock.
 	readOnly bool
+	// hooks are the webhooks automation rules asked for, in order, sent
+	// once the transaction ends (whether it commits or not, as Odoo has
+	// sent them by then).
+	hooks []webhook
 }
 
 // errReadOnly is returned when a read-only transaction tries to change data.
 var errReadOnly = errors.New("fakeodoo: read-only transaction")
 
+// newTx starts a transaction. A tx that holds the writer lock starts from
+// the latest commit; others start from what readers see, and retry from the
+// latest commit if they turn out to write.
 func (s *Server) newTx(uid int64, ctx *wire.Struct, locked bool) *tx {
 	if ctx == nil {
 		ctx = wire.NewStruct()
 	}
 	base := s.current()
+	if locked {
+		base = s.head.Load()
+	}
 	return &tx{
 		s: s, base: base, reg: base.reg, dirty: map[string]map[int64]record{},
 		locked: locked, uid: uid, ctx: ctx, now: s.clock.Now().UTC(),
 	}
 }
 
-func (s *Server) current() *dbState {
-	s.stateMu.RLock()
-	defer s.stateMu.RUnlock()
-	return s.state
-}
+// current is the state readers see: the latest commit whose webhooks (and
+// every earlier commit's) have been answered.
+func (s *Server) current() *dbState { return s.published.Load() }
 
 // lockForWrite takes the writer lock before the first change. If another
 // call committed since this tx began, its reads are stale: retry.
@@ -111,7 +120,7 @@ func (t *tx) lockForWrite() error {
 	}
 	t.s.writeMu.Lock()
 	t.locked = true
-	if t.s.current().version != t.base.version {
+	if t.s.head.Load().version != t.base.version {
 		return errRetry
 	}
 	return nil
@@ -232,32 +241,10 @@ func (s *Server) apply(cur *dbState, t *tx) *dbState {
 	return ns
 }
 
-// commit publishes the tx and tells AfterCommit. The caller holds
-// s.writeMu, so the base is current.
-func (s *Server) commit(t *tx) {
-	if !t.changed() {
-		return
-	}
-	s.commitQuiet(t)
-	if s.opts.AfterCommit != nil {
-		s.opts.AfterCommit()
-	}
-}
-
-// commitQuiet publishes the tx without the AfterCommit callback (seeding
-// and restores are not changes worth saving).
-func (s *Server) commitQuiet(t *tx) {
-	if !t.changed() {
-		return
-	}
-	s.stateMu.Lock()
-	s.state = s.apply(s.state, t)
-	s.stateMu.Unlock()
-}
-
 // runTx runs fn in a transaction and commits it when fn succeeds, retrying
 // on errRetry like Odoo's retrying(). The writer lock, once taken, is kept
-// across retries so the retry cannot be overtaken again.
+// across retries so the retry cannot be overtaken again; it is released
+// before the webhooks are sent.
 func (s *Server) runTx(uid int64, ctx *wire.Struct, fn func(t *tx) (any, error)) (any, error) {
 	locked := false
 	defer func() {
@@ -265,6 +252,7 @@ func (s *Server) runTx(uid int64, ctx *wire.Struct, fn func(t *tx) (any, error))
 			s.writeMu.Unlock()
 		}
 	}()
+	var hooks []webhook // from attempts that did not commit
 	for attempt := 0; ; attempt++ {
 		t := s.newTx(uid, ctx, locked)
 		res, err := fn(t)
@@ -272,15 +260,33 @@ func (s *Server) runTx(uid int64, ctx *wire.Struct, fn func(t *tx) (any, error))
 			err = t.finalizeTracking()
 		}
 		locked = t.locked
-		if errors.Is(err, errRetry) && attempt < 5 {
-			continue
-		}
 		if err != nil {
+			hooks = append(hooks, t.hooks...)
+			if errors.Is(err, errRetry) && attempt < 5 {
+				continue
+			}
+			c := s.commitLocked(nil, hooks)
+			if locked {
+				s.writeMu.Unlock()
+				locked = false
+			}
+			s.finishCommit(c, false)
 			return nil, err
 		}
-		s.commit(t)
+		c := s.commitLocked(t, append(hooks, t.hooks...))
+		if locked {
+			s.writeMu.Unlock()
+			locked = false
+		}
+		s.finishCommit(c, true)
 		return res, nil
 	}
+}
+
+// commitQuiet commits a tx of the caller, who holds s.writeMu, without the
+// AfterCommit callback (seeding and restores are not changes worth saving).
+func (s *Server) commitQuiet(t *tx) {
+	s.finishCommit(s.commitLocked(t, t.hooks), false)
 }
 
 // --- non-transactional counters (PostgreSQL sequences) -------------------
