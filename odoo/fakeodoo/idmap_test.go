@@ -20,7 +20,7 @@ func TestIDMapMatchesAMap(t *testing.T) {
 		want map[int64]int
 	}
 	var versions []version
-	check := func(m idMap[int], want map[int64]int) {
+	check := func(m idMap[int], want map[int64]int, full bool) {
 		t.Helper()
 		require.Equal(t, len(want), m.Len())
 		var keys []int64
@@ -35,6 +35,9 @@ func TestIDMapMatchesAMap(t *testing.T) {
 			require.Equal(t, v, got)
 		}
 		require.False(t, m.has(-1))
+		if !full {
+			return
+		}
 		for _, limit := range []int64{0, 1, 63, 64, 65, 4095, 4096, 1 << 40, 1<<63 - 1} {
 			var want, got []int64
 			for _, k := range slices.Backward(keys) {
@@ -67,7 +70,7 @@ func TestIDMapMatchesAMap(t *testing.T) {
 			require.Equal(t, int64(0), m.max())
 		}
 	}
-	for round := 0; round < 200; round++ {
+	for round := 0; round < 100; round++ {
 		var batch *editBatch
 		if round%2 == 0 {
 			batch = &editBatch{}
@@ -85,18 +88,18 @@ func TestIDMapMatchesAMap(t *testing.T) {
 			m.set(batch, k, v)
 			want[k] = v
 		}
-		check(m, want)
+		check(m, want, round%10 == 0)
 		versions = append(versions, version{m, maps.Clone(want)})
 	}
 	for _, v := range versions {
-		check(v.m, v.want)
+		check(v.m, v.want, false)
 	}
 	for k := range maps.Clone(want) {
 		m = m.without(k)
 		delete(want, k)
 	}
-	check(m, want)
+	check(m, want, true)
 	require.Nil(t, m.root)
 	m = m.with(1<<62, 7)
-	check(m, map[int64]int{1 << 62: 7})
+	check(m, map[int64]int{1 << 62: 7}, true)
 }
