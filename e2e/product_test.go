@@ -130,7 +130,10 @@ func startProduct(t testing.TB) *product {
 	}
 	// On SQLite in WAL mode, as `make dev` runs it, on a fixed port, so that
 	// it can be restarted under the product.
-	temporalAddr, uiAddr, codecAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	// All ports are picked at once, the dev server's metrics port too: one
+	// it picked itself once took the codec server's.
+	addrs := freeAddrs(t, 6)
+	temporalAddr, uiAddr, codecAddr, devMetricsAddr := addrs[0], addrs[1], addrs[2], addrs[3]
 	// The Web UI, as an operator sees it, reads payloads through the
 	// worker's codec server.
 	devOpts := testsuite.DevServerOptions{
@@ -144,6 +147,7 @@ func startProduct(t testing.TB) *product {
 			"--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
 			"--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=true",
 			"--ui-ip", "127.0.0.1", "--ui-codec-endpoint", "http://"+codecAddr,
+			"--metrics-port", devMetricsAddr[strings.LastIndex(devMetricsAddr, ":")+1:],
 		),
 	}
 	dev, err := testsuite.StartDevServer(ctx, devOpts)
@@ -194,7 +198,7 @@ func startProduct(t testing.TB) *product {
 		"PAYLOAD_ENCRYPTION_KEYS": testkit.PayloadKeys,
 		"TEMPORAL_UI_URL":         "http://" + uiAddr, "CODEC_SERVER_ADDR": codecAddr, "CODEC_AUTH": "none",
 		// Prometheus metrics, each on a listener of its own (e2e/metrics_test.go).
-		"WORKER_METRICS_ADDR": freeAddr(t), "API_METRICS_ADDR": freeAddr(t),
+		"WORKER_METRICS_ADDR": addrs[4], "API_METRICS_ADDR": addrs[5],
 	}
 	cfg, err := config.Load(config.MapLookup(settings))
 	require.NoError(t, err)
@@ -658,8 +662,19 @@ func (p *product) saveWorkflowHistory(t testing.TB, workflowID, name string) {
 // freeAddr returns a loopback address with a port free right now.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
+	return freeAddrs(t, 1)[0]
+}
+
+// freeAddrs returns n loopback addresses with distinct ports free right
+// now: each is held until all are picked.
+func freeAddrs(t testing.TB, n int) []string {
+	t.Helper()
+	addrs := make([]string, 0, n)
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		addrs = append(addrs, ln.Addr().String())
+	}
+	return addrs
 }
