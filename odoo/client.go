@@ -74,6 +74,9 @@ type Client struct {
 	// noDeliveryField remembers that sale.order.line has no is_delivery
 	// (the delivery module is not installed), so the probe runs once.
 	noDeliveryField atomic.Bool
+	// noCaptureField remembers that sale.order has no x_afterpay_capture
+	// (Odoo not provisioned yet), so ReadSaleOrder asks for it once.
+	noCaptureField atomic.Bool
 
 	// currencyIDs caches res.currency ids by ISO code; they never change.
 	currencyIDs sync.Map
@@ -81,6 +84,8 @@ type Client struct {
 	// Afterpay provider, payment method and journal), which every payment
 	// would otherwise look up again.
 	provisioned idCache
+	// limits holds the merchant's limits last read (ReadMerchantLimits).
+	limits limitsCache
 }
 
 // NewClient validates cfg and returns a Client. It makes no network call;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/odoo-afterpay/bridge/money"
@@ -38,10 +39,60 @@ type MerchantLimits struct {
 
 var merchantLimitsFields = []string{FieldProviderMaximum, FieldLimitsMinimum, FieldLimitsCurrency, FieldLimitsRefreshed}
 
+// limitsTTL bounds how long ReadMerchantLimits trusts what it last read.
+// The limits change at most once per refresh (hourly by default), and a
+// stale minute costs nothing: Afterpay's checkout enforces the same limits.
+// Every payment reads them, so one read a minute replaces one a payment.
+const limitsTTL = time.Minute
+
+// limitsCache holds the limits ReadMerchantLimits last read.
+type limitsCache struct {
+	mu      sync.Mutex
+	limits  *MerchantLimits // nil: none written yet
+	expires time.Time
+}
+
+func (l *limitsCache) get(now time.Time) (*MerchantLimits, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !now.Before(l.expires) {
+		return nil, false
+	}
+	if l.limits == nil {
+		return nil, true
+	}
+	copied := *l.limits
+	return &copied, true
+}
+
+func (l *limitsCache) set(limits *MerchantLimits, expires time.Time) {
+	if limits != nil {
+		copied := *limits
+		limits = &copied
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.limits, l.expires = limits, expires
+}
+
 // ReadMerchantLimits reads the limits cached on the Afterpay
 // payment.provider; nil when none were ever written (a fresh database).
-// A fault naming an x_afterpay field means Odoo was not provisioned.
+// What it read is reused for limitsTTL, and until this client writes new
+// limits. A fault naming an x_afterpay field means Odoo was not provisioned.
 func (c *Client) ReadMerchantLimits(ctx context.Context) (*MerchantLimits, error) {
+	now := c.now()
+	if l, ok := c.limits.get(now); ok {
+		return l, nil
+	}
+	l, err := c.readMerchantLimits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.limits.set(l, now.Add(limitsTTL))
+	return l, nil
+}
+
+func (c *Client) readMerchantLimits(ctx context.Context) (*MerchantLimits, error) {
 	id, err := c.afterpayProviderID(ctx)
 	if err != nil {
 		return nil, err
@@ -83,6 +134,8 @@ func (c *Client) WriteMerchantLimits(ctx context.Context, l MerchantLimits) erro
 	if err != nil {
 		return err
 	}
+	// The next read is Odoo's answer, whatever this write does.
+	defer c.limits.set(nil, time.Time{})
 	err = c.Write(ctx, "payment.provider", []int64{id}, map[string]any{
 		FieldProviderMaximum: wireDouble(l.Maximum.Amount()),
 		FieldLimitsMinimum:   wireDouble(money.Money{Minor: l.Minimum.Minor, Currency: l.Maximum.Currency}.Amount()),
