@@ -47,7 +47,7 @@ type OdooClient interface {
 	PostNewNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error)
 	ReadMove(ctx context.Context, id int64) (*odoo.Move, error)
 	ReadOrderMoves(ctx context.Context, orderID int64) (*odoo.OrderMoves, error)
-	InvoiceOrderNow(ctx context.Context, orderID int64, moves *odoo.OrderMoves) ([]int64, error)
+	InvoiceOrderNow(ctx context.Context, orderID int64, moves *odoo.OrderMoves, afterpayOrderID string) ([]int64, error)
 	PostDraftInvoice(ctx context.Context, moveID int64) error
 	PostedInvoices(ctx context.Context, orderID int64) ([]int64, error)
 	CreateCreditNote(ctx context.Context, invoiceID int64, spec odoo.CreditNoteSpec) (int64, error)
@@ -70,6 +70,10 @@ type Activities struct {
 	Afterpay AfterpayClient
 	Odoo     OdooClient
 	Mapper   *mapping.Mapper
+
+	// checkoutOrders hands the order ReadOrderState read for a checkout
+	// to CreateCheckout.
+	checkoutOrders orderHandoff
 }
 
 // ReadOrderInput names the order to read: by name, with its id as a hint
@@ -77,6 +81,10 @@ type Activities struct {
 type ReadOrderInput struct {
 	ID   int64  `json:"id,omitempty"`
 	Name string `json:"name"`
+	// ForCheckout says a checkout is asked for next if the order is
+	// confirmed: the order (known by id) is read whole, and a confirmed one
+	// is kept for CreateCheckout, which then need not read it again.
+	ForCheckout bool `json:"forCheckout,omitempty"`
 }
 
 // OrderState is where an order stands, without the customer's details.
@@ -97,12 +105,26 @@ type OrderState struct {
 
 // ReadOrderState reads where the order stands, in one call.
 func (a *Activities) ReadOrderState(ctx context.Context, in ReadOrderInput) (*OrderState, error) {
+	if in.ForCheckout && in.ID > 0 {
+		// Any failure is left to the header's read, which knows an order
+		// by its name when the id was a wrong hint, and says why it fails.
+		if so, err := a.Odoo.ReadSaleOrder(ctx, in.ID); err == nil && so.Name == in.Name {
+			if so.State == "sale" {
+				a.checkoutOrders.keep(so, time.Now())
+			}
+			return orderStateOf(so.Header()), nil
+		}
+	}
 	h, err := a.Odoo.ReadOrderHeader(ctx, in.ID, in.Name)
 	if err != nil {
 		return nil, orderFailure("read sale.order "+in.Name, err)
 	}
+	return orderStateOf(h), nil
+}
+
+func orderStateOf(h *odoo.OrderHeader) *OrderState {
 	return &OrderState{ID: h.ID, Name: h.Name, State: h.State, Total: h.AmountTotal, PartnerID: h.PartnerID,
-		Afterpay: h.PaymentTerm == odoo.PaymentTermName, PaymentTerm: h.PaymentTerm, CaptureMode: h.CaptureMode}, nil
+		Afterpay: h.PaymentTerm == odoo.PaymentTermName, PaymentTerm: h.PaymentTerm, CaptureMode: h.CaptureMode}
 }
 
 // NoteInput is a chatter note on a sale order. Marker makes it idempotent.
@@ -241,9 +263,12 @@ type CheckoutCreated struct {
 // without passing through the workflow's history. It moves no money, so a
 // retry that creates a second token is harmless: the unused one expires.
 func (a *Activities) CreateCheckout(ctx context.Context, in CheckoutInput) (*CheckoutCreated, error) {
-	order, err := a.Odoo.ReadSaleOrder(ctx, in.OrderID)
-	if err != nil {
-		return nil, orderFailure("read sale.order "+in.OrderName, err)
+	order := a.checkoutOrders.take(in.OrderID, time.Now())
+	if order == nil {
+		var err error
+		if order, err = a.Odoo.ReadSaleOrder(ctx, in.OrderID); err != nil {
+			return nil, orderFailure("read sale.order "+in.OrderName, err)
+		}
 	}
 	if order.Name != in.OrderName {
 		return nil, temporal.NewNonRetryableApplicationError(

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -46,6 +47,9 @@ type fakeOdoo struct {
 	credited     []creditNoteCall
 	paid         []paymentCall
 	payments     map[string]int64 // payment ids by memo
+	// txPayments is what is open of the order's transactions' payments,
+	// as ReadOrderMoves reads them.
+	txPayments map[int64]money.Money
 }
 
 type searchCall struct {
@@ -95,10 +99,11 @@ func (f *fakeOdoo) ReadOrderMoves(context.Context, int64) (*odoo.OrderMoves, err
 	for id, ap := range f.moveAfterpay {
 		out.AfterpayOrderIDs[id] = ap
 	}
+	out.PaymentsOpen = maps.Clone(f.txPayments)
 	return out, nil
 }
 
-func (f *fakeOdoo) InvoiceOrderNow(context.Context, int64, *odoo.OrderMoves) ([]int64, error) {
+func (f *fakeOdoo) InvoiceOrderNow(context.Context, int64, *odoo.OrderMoves, string) ([]int64, error) {
 	f.invoiced++
 	return nil, nil
 }
@@ -161,6 +166,9 @@ func (f *fakeOdoo) ReconcilePayment(_ context.Context, paymentID, invoiceID int6
 }
 
 func (f *fakeOdoo) PaymentResidual(context.Context, int64) (money.Money, error) {
+	if err := f.failure("PaymentResidual"); err != nil {
+		return money.Money{}, err
+	}
 	return f.residual, nil
 }
 
@@ -188,6 +196,9 @@ func (f *fakeOdoo) SetMovesAfterpayOrderID(_ context.Context, ids []int64, after
 }
 
 func (f *fakeOdoo) ReadSaleOrder(_ context.Context, id int64) (*odoo.SaleOrder, error) {
+	if err := f.failure("ReadSaleOrder"); err != nil {
+		return nil, err
+	}
 	if o, ok := f.orders[id]; ok {
 		return o, nil
 	}
@@ -195,6 +206,7 @@ func (f *fakeOdoo) ReadSaleOrder(_ context.Context, id int64) (*odoo.SaleOrder, 
 }
 
 func (f *fakeOdoo) ReadOrderHeader(_ context.Context, _ int64, name string) (*odoo.OrderHeader, error) {
+	f.calls = append(f.calls, "ReadOrderHeader")
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -301,6 +313,67 @@ func TestReadOrderStateKeepsNothingPersonal(t *testing.T) {
 	var got OrderState
 	require.NoError(t, val.(interface{ Get(any) error }).Get(&got))
 	require.Equal(t, OrderState{ID: 7, Name: "S00007", State: "sale", Total: money.MustNew(11000, "USD"), PartnerID: 9}, got)
+}
+
+func TestReadOrderStateForCheckoutReadsTheOrderOnceForBoth(t *testing.T) {
+	customer := odoo.Partner{ID: 9, Name: "Oscar Morgan", Email: "oscar@example.com", Street: "317 Fairchild Dr", City: "Fairfield",
+		StateCode: "CA", Zip: "94535", CountryCode: "US"}
+	order := &odoo.SaleOrder{ID: 7, Name: "S00007", State: "draft", Currency: "USD", AmountTotal: money.MustNew(11000, "USD"),
+		Partner: customer, InvoiceAddress: customer, ShippingAddress: customer, PaymentTermID: 4, PaymentTerm: odoo.PaymentTermName,
+		CaptureMode: "deferred",
+		Lines: []odoo.OrderLine{{ID: 1, Name: "Desk", ProductID: 3, Quantity: "1.0", PriceUnit: money.MustNew(11000, "USD"),
+			PriceSubtotal: money.MustNew(11000, "USD"), PriceTotal: money.MustNew(11000, "USD")}}}
+	od := &fakeOdoo{orders: map[int64]*odoo.SaleOrder{7: order}}
+	ap := &fakeAfterpay{checkout: &afterpay.Checkout{Token: "002.tok", RedirectCheckoutURL: "https://pay.test/?token=002.tok"}}
+	a := &Activities{Odoo: od, Afterpay: ap, Mapper: mapping.NewMapper()}
+	readState := func() OrderState {
+		t.Helper()
+		val, err := run(t, a, a.ReadOrderState, ReadOrderInput{ID: 7, Name: "S00007", ForCheckout: true})
+		require.NoError(t, err)
+		var got OrderState
+		require.NoError(t, val.(interface{ Get(any) error }).Get(&got))
+		return got
+	}
+	checkout := func() {
+		t.Helper()
+		_, err := run(t, a, a.CreateCheckout, CheckoutInput{OrderID: 7, OrderName: "S00007", ReturnURL: "https://api.test/afterpay/return"})
+		require.NoError(t, err)
+	}
+
+	// A quotation is not kept: the checkout reads the order itself.
+	require.Equal(t, OrderState{ID: 7, Name: "S00007", State: "draft", Total: money.MustNew(11000, "USD"), PartnerID: 9,
+		Afterpay: true, PaymentTerm: odoo.PaymentTermName, CaptureMode: "deferred"}, readState())
+	checkout()
+	require.Equal(t, []string{"ReadSaleOrder", "ReadSaleOrder"}, od.calls)
+
+	// A confirmed order is read once for both.
+	order.State, od.calls = "sale", nil
+	require.Equal(t, "sale", readState().State)
+	checkout()
+	require.Equal(t, []string{"ReadSaleOrder"}, od.calls)
+	require.Equal(t, "oscar@example.com", ap.checkoutRequest.Consumer.Email)
+
+	// Once only: a retried checkout reads the order again.
+	checkout()
+	require.Equal(t, []string{"ReadSaleOrder", "ReadSaleOrder"}, od.calls)
+
+	// An id that names another order is only a hint: the name decides.
+	od.calls = nil
+	_, err := run(t, a, a.ReadOrderState, ReadOrderInput{ID: 7, Name: "S00008", ForCheckout: true})
+	require.True(t, IsErrorType(err, ErrTypeOrderNotFound), "got %v", err)
+	require.Equal(t, []string{"ReadSaleOrder", "ReadOrderHeader"}, od.calls)
+}
+
+func TestOrderHandoffKeepsAnOrderForSecondsOnly(t *testing.T) {
+	var h orderHandoff
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	h.keep(&odoo.SaleOrder{ID: 1}, now)
+	h.keep(&odoo.SaleOrder{ID: 2}, now.Add(handoffAge))
+	require.Nil(t, h.take(1, now.Add(handoffAge+time.Second)), "too old")
+	require.NotNil(t, h.take(2, now.Add(handoffAge+time.Second)))
+	h.keep(&odoo.SaleOrder{ID: 3}, now)
+	h.keep(&odoo.SaleOrder{ID: 4}, now.Add(2*handoffAge))
+	require.Len(t, h.orders, 1, "what is too old to use is dropped")
 }
 
 func TestCreateCheckoutMapsTheOrderAndSendsIt(t *testing.T) {
@@ -482,6 +555,20 @@ func TestReadBooksInvoicesNamesTheAfterpayOrderAndReadsWhatIsOpen(t *testing.T) 
 	require.Equal(t, map[int64]money.Money{77: money.MustNew(0, "USD")}, got.PaymentsOpen)
 	require.Equal(t, map[int64]string{5: "3001", 6: "3001"}, od.moveAfterpay, "every invoice names the Afterpay order")
 	require.False(t, got.InvoicingHeld)
+}
+
+func TestReadBooksTakesWhatIsOpenOfTheTransactionsPaymentFromTheOrdersRead(t *testing.T) {
+	od := &fakeOdoo{residual: money.MustNew(0, "USD"), posted: []int64{5}, moves: map[int64]*odoo.Move{
+		5: {ID: 5, Name: "INV/1", AmountTotal: money.MustNew(6000, "USD"), AmountResidual: money.MustNew(0, "USD")},
+	}, moveAfterpay: map[int64]string{5: "3001"}, txPayments: map[int64]money.Money{31: money.MustNew(500, "USD")}}
+	a := &Activities{Odoo: od}
+	val, err := run(t, a, a.ReadBooks, BooksInput{OrderID: 42, AfterpayOrderID: "3001", PaymentIDs: []int64{31, 77}})
+	require.NoError(t, err)
+	var got Books
+	require.NoError(t, val.(interface{ Get(any) error }).Get(&got))
+	require.Equal(t, map[int64]money.Money{31: money.MustNew(500, "USD"), 77: money.MustNew(0, "USD")}, got.PaymentsOpen)
+	require.Equal(t, []string{"ReadOrderMoves", "PaymentResidual"}, od.calls,
+		"the transaction's payment comes with the order; only the other one is read")
 }
 
 func TestReadBooksDoesNotInvoiceAnOrderCreditedFromItsInvoice(t *testing.T) {

@@ -111,7 +111,7 @@ func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, erro
 	held := false
 	if in.Invoice {
 		if held = moves.Credited(); !held {
-			drafts, err := a.Odoo.InvoiceOrderNow(ctx, in.OrderID, moves)
+			drafts, err := a.Odoo.InvoiceOrderNow(ctx, in.OrderID, moves, in.AfterpayOrderID)
 			if err != nil {
 				return nil, odooFailure("invoice the order", err)
 			}
@@ -149,9 +149,13 @@ func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, erro
 		}
 	}
 	for _, id := range in.PaymentIDs {
-		open, err := a.Odoo.PaymentResidual(ctx, id)
-		if err != nil {
-			return nil, odooFailure("read the booked payment", err)
+		open, ok := moves.PaymentsOpen[id]
+		if !ok {
+			// Not the payment of one of the order's transactions (a
+			// deferred payment's later captures), or not posted.
+			if open, err = a.Odoo.PaymentResidual(ctx, id); err != nil {
+				return nil, odooFailure("read the booked payment", err)
+			}
 		}
 		if out.PaymentsOpen == nil {
 			out.PaymentsOpen = map[int64]money.Money{}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/odoo-afterpay/bridge/money"
 )
 
 // OrderMoves is what Odoo's books hold for a sale order: its invoices and
@@ -27,6 +29,10 @@ type OrderMoves struct {
 	Linked map[int64]bool
 	// Pickings are the states of the order's transfers, by id.
 	Pickings map[int64]string
+	// PaymentsOpen is what of each posted payment of the order's
+	// transactions (payment.transaction.payment_id) is not reconciled
+	// yet, by payment id, as PaymentResidual reads it.
+	PaymentsOpen map[int64]money.Money
 }
 
 // MoveState is the state of one of the moves, "" when it is not among them.
@@ -41,8 +47,9 @@ func (o *OrderMoves) MoveState(id int64) string {
 
 // ReadOrderMoves reads the order's invoices and credit notes with what the
 // payment needs of each, in one web_read of the order: its invoice_status,
-// its invoice_ids and the credit notes reversing them. ErrNotFound if the
-// order does not exist.
+// its invoice_ids and the credit notes reversing them, its transfers, and
+// what is open of its transactions' payments. ErrNotFound if the order
+// does not exist.
 func (c *Client) ReadOrderMoves(ctx context.Context, orderID int64) (*OrderMoves, error) {
 	where := fmt.Sprintf("odoo: books of sale.order %d", orderID)
 	invoice := moveSpec()
@@ -50,7 +57,8 @@ func (c *Client) ReadOrderMoves(ctx context.Context, orderID int64) (*OrderMoves
 	recs, err := c.WebRead(ctx, "sale.order", []int64{orderID}, map[string]any{
 		"invoice_status": map[string]any{}, "invoice_ids": map[string]any{"fields": invoice},
 		"order_line":  map[string]any{"fields": map[string]any{"invoice_status": map[string]any{}}},
-		"picking_ids": map[string]any{"fields": map[string]any{"state": map[string]any{}}},
+		"picking_ids":     map[string]any{"fields": map[string]any{"state": map[string]any{}}},
+		"transaction_ids": map[string]any{"fields": map[string]any{"payment_id": map[string]any{"fields": paymentResidualSpec()}}},
 	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, provisioningHint(err))
@@ -60,9 +68,26 @@ func (c *Client) ReadOrderMoves(ctx context.Context, orderID int64) (*OrderMoves
 	}
 	d := newDecoder("sale.order", recs[0])
 	out := &OrderMoves{InvoiceStatus: d.str("invoice_status"), AfterpayOrderIDs: map[int64]string{}, Linked: map[int64]bool{},
-		Pickings: map[int64]string{}}
+		Pickings: map[int64]string{}, PaymentsOpen: map[int64]money.Money{}}
 	if err := d.Err(); err != nil {
 		return nil, err
+	}
+	txs, err := recs[0].RelatedList("transaction_ids")
+	if err != nil {
+		return nil, fmt.Errorf("odoo: decode sale.order %d: %w", orderID, err)
+	}
+	for _, tx := range txs {
+		payment, err := tx.Related("payment_id")
+		if err != nil {
+			return nil, fmt.Errorf("odoo: decode payment.transaction %d: %w", tx.ID(), err)
+		}
+		if payment == nil {
+			continue
+		}
+		// A payment not posted is left out: PaymentResidual says why.
+		if open, err := decodePaymentResidual(payment); err == nil {
+			out.PaymentsOpen[payment.ID()] = open
+		}
 	}
 	pickings, err := recs[0].RelatedList("picking_ids")
 	if err != nil {
@@ -168,12 +193,20 @@ func (o *OrderMoves) Credited() bool {
 // makes no call. Odoo answers the wizard with the new
 // invoice's form, so the order is read back only when that answer does not
 // name one invoice.
-func (c *Client) InvoiceOrderNow(ctx context.Context, orderID int64, moves *OrderMoves) ([]int64, error) {
+//
+// A non-empty afterpayOrderID is written on the invoices the wizard makes,
+// as their x_afterpay_order_id, through the context's default (Odoo gives
+// every record created in the call that has the field that value: the
+// invoices only), so that no write follows.
+func (c *Client) InvoiceOrderNow(ctx context.Context, orderID int64, moves *OrderMoves, afterpayOrderID string) ([]int64, error) {
 	where := fmt.Sprintf("odoo: invoice sale.order %d", orderID)
 	if !moves.Invoiceable {
 		return moves.Drafts(), nil
 	}
 	wizCtx := map[string]any{"active_model": "sale.order", "active_ids": []any{orderID}, "active_id": orderID}
+	if afterpayOrderID != "" {
+		wizCtx["default_"+FieldAfterpayOrderID] = afterpayOrderID
+	}
 	wizID, err := c.Create(ctx, "sale.advance.payment.inv", map[string]any{"advance_payment_method": "delivered"}, wizCtx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)

@@ -43,22 +43,25 @@ func cOrderBooks(t *testing.T, b *cbackend) observation {
 	shipBefore, err := b.c.ReadOrderMoves(ctx, shipped)
 	require.NoError(t, err)
 	obs["delivery line only: before"] = books(shipBefore)
-	shipDrafts, err := b.c.InvoiceOrderNow(ctx, shipped, shipBefore)
+	shipDrafts, err := b.c.InvoiceOrderNow(ctx, shipped, shipBefore, "")
 	require.NoError(t, err)
 	obs["delivery line only: drafts made"] = len(shipDrafts)
 	before, err := b.c.ReadOrderMoves(ctx, order)
 	require.NoError(t, err)
 	obs["before"] = books(before)
 
-	drafts, err := b.c.InvoiceOrderNow(ctx, order, before)
+	// The wizard names the Afterpay order on the invoice it makes, through
+	// its context's default, and on nothing else.
+	drafts, err := b.c.InvoiceOrderNow(ctx, order, before, b.ref("AP-BOOKS"))
 	require.NoError(t, err)
 	require.Len(t, drafts, 1, "the lamp, invoiced on order")
 	obs["drafts made"] = len(drafts)
 	drafted, err := b.c.ReadOrderMoves(ctx, order)
 	require.NoError(t, err)
 	require.Equal(t, drafts, drafted.Drafts(), "the wizard's answer names the invoice it made")
+	obs["afterpay order on the draft invoice"] = drafted.AfterpayOrderIDs[drafts[0]] == b.ref("AP-BOOKS")
+	obs["afterpay order on the order, untouched"] = text(t, readOne(t, b, "sale.order", order, nil, odoo.FieldAfterpayOrderID), odoo.FieldAfterpayOrderID)
 	require.NoError(t, b.c.PostDraftInvoice(ctx, drafts[0]))
-	require.NoError(t, b.c.SetMovesAfterpayOrderID(ctx, drafts, b.ref("AP-BOOKS")))
 	posted, err := b.c.ReadOrderMoves(ctx, order)
 	require.NoError(t, err)
 	obs["posted"] = books(posted)
@@ -67,7 +70,7 @@ func cOrderBooks(t *testing.T, b *cbackend) observation {
 	delete(obs["posted"].(observation)["moves"].([]observation)[0], "afterpay order")
 
 	// Nothing more to invoice until the rugs are delivered.
-	again, err := b.c.InvoiceOrderNow(ctx, order, posted)
+	again, err := b.c.InvoiceOrderNow(ctx, order, posted, b.ref("AP-BOOKS"))
 	require.NoError(t, err)
 	require.Empty(t, again)
 

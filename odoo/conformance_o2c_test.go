@@ -206,6 +206,14 @@ func cMarker(t *testing.T, b *cbackend) observation {
 		"capture": h.CaptureMode, "total": h.AmountTotal}
 	require.Equal(t, observation{"afterpay": true, "term": "Afterpay", "term is ours": true, "capture": "deferred", "total": cusd(5500)},
 		obs["header with the term"])
+	// The whole order's read says the same (the payment reads it whole
+	// when it is about to ask for a checkout).
+	require.Equal(t, h, so.Header())
+	plainSO, err := b.c.ReadSaleOrder(ctx, plain.ID)
+	require.NoError(t, err)
+	plainHeader, err := b.c.ReadOrderHeader(ctx, plain.ID, plain.Name)
+	require.NoError(t, err)
+	require.Equal(t, plainHeader, plainSO.Header())
 	return obs
 }
 

@@ -158,6 +158,23 @@ func (x *txBooks) payment(id int64) observation {
 		"transaction": x.labelsOf("payment.transaction", []int64{refID(x.t, p, "payment_transaction_id")})[0]}
 }
 
+// booksPayments is what ReadOrderMoves reads open of the order's
+// transactions' payments, by payment label; each must equal what
+// PaymentResidual reads of the payment itself.
+func (x *txBooks) booksPayments(order int64) observation {
+	x.t.Helper()
+	moves, err := x.b.c.ReadOrderMoves(context.Background(), order)
+	require.NoError(x.t, err)
+	out := observation{}
+	for id, open := range moves.PaymentsOpen {
+		residual, err := x.b.c.PaymentResidual(context.Background(), id)
+		require.NoError(x.t, err)
+		require.Equal(x.t, residual, open, "the order's books and the payment agree on what is open")
+		out[x.labelsOf("account.payment", []int64{id})[0]] = open
+	}
+	return out
+}
+
 // transaction is the transaction's payment and invoices as ReadTransaction
 // gives them.
 func (x *txBooks) tx(id int64) observation {
@@ -215,6 +232,7 @@ func cTxPayment(t *testing.T, b *cbackend) observation {
 	obs["invoice"] = x.move(inv)
 	obs["payment after invoicing"] = x.payment(pay)
 	obs["transaction after invoicing"] = x.tx(tx)
+	obs["payments open in the order's books"] = x.booksPayments(order)
 	require.Equal(t, "paid", obs["invoice"].(observation)["payment state"], "Odoo assigns the transaction's payment on posting")
 	require.Equal(t, cusd(0), obs["payment after invoicing"].(observation)["residual"])
 	require.NoError(t, b.c.ReconcilePayment(ctx, pay, inv), "already reconciled: nothing to do")
@@ -239,6 +257,7 @@ func cTxPayment(t *testing.T, b *cbackend) observation {
 	smallInv := x.invoice(small)
 	obs["invoice with a smaller payment"] = x.move(smallInv)
 	obs["smaller payment"] = x.payment(smallPay)
+	obs["smaller payment in the order's books"] = x.booksPayments(small)
 	require.Equal(t, cusd(3800), obs["invoice with a smaller payment"].(observation)["residual"])
 	rest := cusd(3800)
 	credit2, err := b.c.CreateCreditNote(ctx, smallInv, odoo.CreditNoteSpec{Ref: b.ref("CONF-TXP-R2"), Amount: &rest})
@@ -272,6 +291,7 @@ func cTxPayment(t *testing.T, b *cbackend) observation {
 	obs["invoice of two transactions"] = x.move(twoInv)
 	obs["older transaction's payment"] = x.payment(olderPay)
 	obs["newer transaction's payment"] = x.payment(newerPay)
+	obs["two payments in the order's books"] = x.booksPayments(two)
 	require.Equal(t, cusd(0), obs["newer transaction's payment"].(observation)["residual"])
 	return obs
 }

@@ -185,7 +185,9 @@ func readSaleOrderByReads(t *testing.T, b *cbackend, id int64) *odoo.SaleOrder {
 		"invoice_ids", "transaction_ids")[id]
 	require.NotNil(t, o)
 	cur := d.ref(o, "currency_id").Name
+	term := read("sale.order", []int64{id}, "payment_term_id", odoo.FieldAfterpayCapture)[id]
 	so := &odoo.SaleOrder{ID: id, Name: d.str(o, "name"), State: d.str(o, "state"), Locked: d.bool(o, "locked"), Currency: cur,
+		PaymentTermID: d.ref(term, "payment_term_id").ID, PaymentTerm: d.ref(term, "payment_term_id").Name, CaptureMode: d.str(term, odoo.FieldAfterpayCapture),
 		AmountUntaxed: d.money(o, "amount_untaxed", cur), AmountTax: d.money(o, "amount_tax", cur), AmountTotal: d.money(o, "amount_total", cur),
 		ClientOrderRef: d.str(o, "client_order_ref"), DateOrder: d.time(o, "date_order"), CompanyID: d.ref(o, "company_id").ID,
 		InvoiceIDs: d.ids(o, "invoice_ids"), TransactionIDs: d.ids(o, "transaction_ids")}

@@ -278,35 +278,52 @@ func (c *Client) counterpart(ctx context.Context, p *customerPayment) (lineID in
 func (c *Client) PaymentResidual(ctx context.Context, paymentID int64) (money.Money, error) {
 	where := fmt.Sprintf("odoo: residual of account.payment %d", paymentID)
 	// One web_read: the payment, and its journal entry's lines.
-	recs, err := c.WebRead(ctx, "account.payment", []int64{paymentID}, map[string]any{
-		"state": map[string]any{}, "payment_type": map[string]any{}, "destination_account_id": map[string]any{},
-		"currency_id": map[string]any{"fields": map[string]any{"display_name": map[string]any{}}},
-		"move_id": map[string]any{"fields": map[string]any{"line_ids": map[string]any{"fields": map[string]any{
-			"account_id": map[string]any{}, "amount_residual": map[string]any{},
-		}}}},
-	}, nil)
+	recs, err := c.WebRead(ctx, "account.payment", []int64{paymentID}, paymentResidualSpec(), nil)
 	if err != nil {
 		return money.Money{}, fmt.Errorf("%s: %w", where, err)
 	}
 	if len(recs) == 0 {
 		return money.Money{}, fmt.Errorf("%s: %w", where, ErrNotFound)
 	}
-	d := newDecoder("account.payment", recs[0])
+	open, err := decodePaymentResidual(recs[0])
+	if err != nil {
+		return money.Money{}, fmt.Errorf("%s: %w", where, err)
+	}
+	return open, nil
+}
+
+// paymentResidualSpec is web_read's specification of what
+// decodePaymentResidual reads of an account.payment.
+func paymentResidualSpec() map[string]any {
+	return map[string]any{
+		"state": map[string]any{}, "payment_type": map[string]any{}, "destination_account_id": map[string]any{},
+		"currency_id": map[string]any{"fields": map[string]any{"display_name": map[string]any{}}},
+		"move_id": map[string]any{"fields": map[string]any{"line_ids": map[string]any{"fields": map[string]any{
+			"account_id": map[string]any{}, "amount_residual": map[string]any{},
+		}}}},
+	}
+}
+
+// decodePaymentResidual is what of a posted payment, read with
+// paymentResidualSpec, is not reconciled yet.
+func decodePaymentResidual(rec Record) (money.Money, error) {
+	paymentID := rec.ID()
+	d := newDecoder("account.payment", rec)
 	state, currency, destination := d.str("state"), d.ref("currency_id").Name, d.ref("destination_account_id").ID
 	inbound := d.str("payment_type") == "inbound"
 	if err := d.Err(); err != nil {
 		return money.Money{}, err
 	}
-	move, err := recs[0].Related("move_id")
+	move, err := rec.Related("move_id")
 	if err != nil {
-		return money.Money{}, fmt.Errorf("%s: %w", where, err)
+		return money.Money{}, err
 	}
 	if (state != "in_process" && state != "paid") || move == nil {
-		return money.Money{}, fmt.Errorf("%s: account.payment %d is %q, not posted: %w", where, paymentID, state, ErrInvalidState)
+		return money.Money{}, fmt.Errorf("account.payment %d is %q, not posted: %w", paymentID, state, ErrInvalidState)
 	}
 	lines, err := move.RelatedList("line_ids")
 	if err != nil {
-		return money.Money{}, fmt.Errorf("%s: %w", where, err)
+		return money.Money{}, err
 	}
 	open, found := money.Money{Currency: currency}, false
 	for _, l := range lines {

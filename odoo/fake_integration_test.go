@@ -295,7 +295,17 @@ func TestFakeReadSaleOrderIsOneCall(t *testing.T) {
 	calls = nil
 	mu.Unlock()
 
+	// Odoo is not provisioned: the first read learns there is no
+	// x_afterpay_capture, and reads without it.
 	so, err := c.ReadSaleOrder(ctx, 3)
+	require.NoError(t, err)
+	require.Empty(t, so.CaptureMode)
+	mu.Lock()
+	require.Equal(t, []string{"/xmlrpc/2/object", "/xmlrpc/2/object"}, calls)
+	calls = nil
+	mu.Unlock()
+
+	so, err = c.ReadSaleOrder(ctx, 3)
 	require.NoError(t, err)
 	require.Len(t, so.Lines, 2)
 	require.Equal(t, "TX", so.ShippingAddress.StateCode)

@@ -34,6 +34,17 @@ type SaleOrder struct {
 	Partner, InvoiceAddress, ShippingAddress Partner
 	Lines                                    []OrderLine
 	InvoiceIDs, TransactionIDs               []int64
+	// PaymentTermID, PaymentTerm and CaptureMode are as in OrderHeader.
+	PaymentTermID int64
+	PaymentTerm   string
+	CaptureMode   string
+}
+
+// Header is what OrderHeader says of the order.
+func (so *SaleOrder) Header() *OrderHeader {
+	return &OrderHeader{ID: so.ID, Name: so.Name, State: so.State, Currency: so.Currency, AmountTotal: so.AmountTotal,
+		PartnerID: so.Partner.ID, InvoiceIDs: so.InvoiceIDs, PaymentTermID: so.PaymentTermID, PaymentTerm: so.PaymentTerm,
+		CaptureMode: so.CaptureMode}
 }
 
 // Partner is a res.partner address.
@@ -98,16 +109,21 @@ var (
 // its currency's display name; its lines with their products' display names
 // and SKUs; the customer, invoice and shipping addresses with their state
 // and country codes. withDelivery adds the lines' is_delivery.
-func saleOrderSpec(withDelivery bool) map[string]any {
+func saleOrderSpec(withDelivery, withCapture bool) map[string]any {
 	lineFields := orderLineFields
 	if withDelivery {
 		lineFields = append(slices.Clone(orderLineFields), "is_delivery")
+	}
+	fields := saleOrderFields
+	if withCapture {
+		fields = append(slices.Clone(saleOrderFields), FieldAfterpayCapture)
 	}
 	partner := follow(partnerFields, map[string]any{
 		"state_id":   follow([]string{"code", "name"}, nil),
 		"country_id": follow([]string{"code"}, nil),
 	})
-	return specOf(saleOrderFields, map[string]any{
+	return specOf(fields, map[string]any{
+		"payment_term_id":     follow([]string{"display_name"}, nil),
 		"currency_id":         follow([]string{"display_name"}, nil),
 		"partner_id":          partner,
 		"partner_invoice_id":  partner,
@@ -138,17 +154,28 @@ func follow(fields []string, related map[string]any) map[string]any {
 }
 
 // ReadSaleOrder reads an order with its lines, products' SKUs, customer,
-// invoice and shipping addresses (country and state codes) and currency
-// code in one web_read call. Without the delivery module (no is_delivery
-// on order lines), the client's first call fails and is sent again without
-// that field, once. ErrNotFound if the order does not exist.
+// invoice and shipping addresses (country and state codes), currency code,
+// payment term and capture mode in one web_read call. Without the delivery
+// module (no is_delivery on order lines), or on an Odoo not provisioned
+// (no x_afterpay_capture), the client's first call fails and is sent again
+// without that field, once. ErrNotFound if the order does not exist.
 func (c *Client) ReadSaleOrder(ctx context.Context, id int64) (*SaleOrder, error) {
-	withDelivery := !c.noDeliveryField.Load()
-	recs, err := c.WebRead(ctx, "sale.order", []int64{id}, saleOrderSpec(withDelivery), nil)
-	if err != nil && withDelivery && isUnknownField(err, "is_delivery") {
-		c.noDeliveryField.Store(true)
-		withDelivery = false
-		recs, err = c.WebRead(ctx, "sale.order", []int64{id}, saleOrderSpec(false), nil)
+	withDelivery, withCapture := !c.noDeliveryField.Load(), !c.noCaptureField.Load()
+	var recs []Record
+	var err error
+	for range 3 {
+		recs, err = c.WebRead(ctx, "sale.order", []int64{id}, saleOrderSpec(withDelivery, withCapture), nil)
+		switch {
+		case err != nil && withDelivery && isUnknownField(err, "is_delivery"):
+			c.noDeliveryField.Store(true)
+			withDelivery = false
+			continue
+		case err != nil && withCapture && isUnknownField(err, FieldAfterpayCapture):
+			c.noCaptureField.Store(true)
+			withCapture = false
+			continue
+		}
+		break
 	}
 	if err != nil {
 		return nil, err
@@ -183,6 +210,12 @@ func (c *Client) ReadSaleOrder(ctx context.Context, id int64) (*SaleOrder, error
 		CompanyID:      d.ref("company_id").ID,
 		InvoiceIDs:     d.ids("invoice_ids"),
 		TransactionIDs: d.ids("transaction_ids"),
+	}
+	if term := d.related("payment_term_id"); term != nil {
+		so.PaymentTermID, so.PaymentTerm = term.ID(), d.sub("account.payment.term", term).str("display_name")
+	}
+	if withCapture {
+		so.CaptureMode = d.str(FieldAfterpayCapture)
 	}
 	so.AmountUntaxed = d.money("amount_untaxed", so.Currency)
 	so.AmountTax = d.money("amount_tax", so.Currency)

@@ -111,7 +111,9 @@ func orderState(state string) *activities.OrderState {
 // expectCheckout mocks the steps up to the customer wait.
 func (h *harness) expectCheckout() {
 	env := h.env
-	env.OnActivity(act.ReadOrderState, mock.Anything, activities.ReadOrderInput{ID: 42, Name: "S00042"}).Return(orderState("sale"), nil)
+	env.OnActivity(act.ReadOrderState, mock.Anything, activities.ReadOrderInput{ID: 42, Name: "S00042", ForCheckout: true}).Return(orderState("sale"), nil)
+	// Read again before the capture, when the payment gets that far.
+	env.OnActivity(act.ReadOrderState, mock.Anything, activities.ReadOrderInput{ID: 42, Name: "S00042"}).Return(orderState("sale"), nil).Maybe()
 	env.OnActivity(act.CreateCheckout, mock.Anything, activities.CheckoutInput{
 		OrderID: 42, OrderName: "S00042", ReturnURL: "http://shop.test/afterpay/return?order=S00042",
 	}).Return(func(_ context.Context, _ activities.CheckoutInput) (*activities.CheckoutCreated, error) {

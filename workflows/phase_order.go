@@ -25,7 +25,9 @@ func (r *run) awaitOrder(ctx workflow.Context) error {
 	wait := firstConfirmationPoll
 	for {
 		var order activities.OrderState
-		err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Read order "+r.in.OrderName+" from Odoo"), act.ReadOrderState, activities.ReadOrderInput{ID: r.s.Order.ID, Name: r.in.OrderName}).Get(ctx, &order)
+		err := workflow.ExecuteActivity(titled(withOdoo(ctx), "Read order "+r.in.OrderName+" from Odoo"), act.ReadOrderState, activities.ReadOrderInput{
+			ID: r.s.Order.ID, Name: r.in.OrderName, ForCheckout: true,
+		}).Get(ctx, &order)
 		state := order.State
 		switch {
 		case activities.IsErrorType(err, activities.ErrTypeOrderNotFound):
