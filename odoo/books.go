@@ -56,7 +56,7 @@ func (c *Client) ReadOrderMoves(ctx context.Context, orderID int64) (*OrderMoves
 	invoice["reversal_move_ids"] = map[string]any{"fields": moveSpec()}
 	recs, err := c.WebRead(ctx, "sale.order", []int64{orderID}, map[string]any{
 		"invoice_status": map[string]any{}, "invoice_ids": map[string]any{"fields": invoice},
-		"order_line":  map[string]any{"fields": map[string]any{"invoice_status": map[string]any{}}},
+		"order_line":      map[string]any{"fields": map[string]any{"invoice_status": map[string]any{}}},
 		"picking_ids":     map[string]any{"fields": map[string]any{"state": map[string]any{}}},
 		"transaction_ids": map[string]any{"fields": map[string]any{"payment_id": map[string]any{"fields": paymentResidualSpec()}}},
 	}, nil)
