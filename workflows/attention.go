@@ -24,6 +24,10 @@ type Attention struct {
 	AutoRetry bool      `json:"autoRetry"`
 	NextRetry time.Time `json:"nextRetry,omitzero"`
 	Retries   int       `json:"retries"`
+	// Retrying: the step is being tried again by itself. PaymentStatus
+	// stays needs_attention until it succeeds, rather than showing the
+	// phase's status for the moment of each try.
+	Retrying bool `json:"retrying,omitempty"`
 	// Message is the event that was being applied (after the sale), and
 	// CreditNote the credit note being refunded; resolving by hand drops
 	// the one and records the other as handled.
@@ -101,7 +105,7 @@ func (r *run) park(ctx workflow.Context, err error) error {
 		}
 		if m == nil {
 			r.logger.Info("Retrying the step that needed attention", "phase", r.s.Phase)
-			r.resume(ctx)
+			a.Retrying = true
 			return nil
 		}
 		r.operate(ctx, m)
@@ -164,8 +168,15 @@ func (r *run) act(ctx workflow.Context, id string, op *OperatorAction) string {
 // hand a second time.
 func (r *run) recovered(ctx workflow.Context) {
 	a := r.s.Attention
-	if a == nil || r.s.Status == StatusNeedsAttention {
+	if a == nil {
 		return
+	}
+	if r.s.Status == StatusNeedsAttention {
+		if !a.Retrying {
+			return
+		}
+		// Retried by itself, and it went through.
+		r.resume(ctx)
 	}
 	r.s.Attention = nil
 	r.logger.Info("The step that needed attention succeeded", "phase", a.Phase)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -45,7 +46,15 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessWithMetrics(t, nil)
+}
+
+func newHarnessWithMetrics(t *testing.T, metrics client.MetricsHandler) *harness {
+	t.Helper()
 	var suite testsuite.WorkflowTestSuite
+	if metrics != nil {
+		suite.SetMetricsHandler(metrics)
+	}
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions((&Payment{}).Run, workflow.RegisterOptions{Name: PaymentWorkflowName})
 	env.RegisterActivity(&activities.Activities{})
@@ -614,8 +623,35 @@ func TestACaptureWhoseAnswerWasLostIsLearnedByTokenEvenWhenTheRetryIsUnauthorize
 	require.Equal(t, "300000000001", res.AfterpayOrderID)
 }
 
+// statusCounts counts the payments metric by status, as a metrics
+// backend would.
+type statusCounts struct {
+	client.MetricsHandler
+	status string
+	counts map[string]int
+}
+
+func (c statusCounts) WithTags(tags map[string]string) client.MetricsHandler {
+	if s, ok := tags["status"]; ok {
+		c.status = s
+	}
+	return c
+}
+
+func (c statusCounts) Counter(name string) client.MetricsCounter {
+	if name != MetricPayments {
+		return c.MetricsHandler.Counter(name)
+	}
+	return statusCounter{c}
+}
+
+type statusCounter struct{ c statusCounts }
+
+func (s statusCounter) Inc(n int64) { s.c.counts[s.c.status] += int(n) }
+
 func TestRefusedCredentialsParkThePaymentUntilTheyWorkAgain(t *testing.T) {
-	h := newHarness(t)
+	counts := map[string]int{}
+	h := newHarnessWithMetrics(t, statusCounts{MetricsHandler: client.MetricsNopHandler, counts: counts})
 	h.expectCheckout()
 	var fixedAt time.Time
 	h.env.OnActivity(act.CapturePayment, mock.Anything, mock.Anything).Return(func(context.Context, activities.CaptureInput) (*activities.PaymentOutcome, error) {
@@ -646,6 +682,9 @@ func TestRefusedCredentialsParkThePaymentUntilTheyWorkAgain(t *testing.T) {
 	require.Contains(t, parked.Attention.Reason, "Afterpay refused the merchant credentials")
 	require.Contains(t, parked.Attention.Todo, "AFTERPAY_SECRET_KEY")
 	require.True(t, h.notesSay("Afterpay payment needs attention while capturing the payment: Afterpay refused the merchant credentials"))
+	// Five tries by itself over the half hour, and one payment that needed
+	// attention once, then completed: the status did not flap.
+	require.Equal(t, map[string]int{string(StatusNeedsAttention): 1, string(StatusCompleted): 1}, counts)
 }
 
 func TestUnauthorizedCheckoutIsTheOperatorsAlarmNotTheOrdersFault(t *testing.T) {
