@@ -71,9 +71,8 @@ func (r *run) registerHandlers(ctx workflow.Context) error {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCustomerReturn,
 		func(ctx workflow.Context, ret CustomerReturn) (ReturnOutcome, error) {
 			r.receive(ctx, returnMessage(ret))
-			_, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: returnAnswerWait, TimerOptions: workflow.TimerOptions{
-				Summary: "Wait up to " + returnAnswerWait.String() + " for the payment's outcome, to show the customer",
-			}}, func() bool { return r.outcome().Outcome != OutcomePending })
+			_, err := r.awaitUntil(ctx, returnAnswerWait, "Wait up to "+returnAnswerWait.String()+" for the payment's outcome, to show the customer",
+				func() bool { return r.outcome().Outcome != OutcomePending })
 			return r.outcome(), err
 		},
 		workflow.UpdateHandlerOptions{
@@ -94,9 +93,8 @@ func (r *run) registerHandlers(ctx workflow.Context) error {
 		func(ctx workflow.Context, op OperatorAction) (string, error) {
 			m := r.operatorMessage(op, workflow.GetCurrentUpdateInfo(ctx).ID)
 			r.receive(ctx, m)
-			if _, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: operatorAnswerWait, TimerOptions: workflow.TimerOptions{
-				Summary: "Wait up to " + operatorAnswerWait.String() + " for the outcome of the operator's " + string(op.Action),
-			}}, func() bool { return r.operatorRecord(m.ID) != nil }); err != nil {
+			if _, err := r.awaitUntil(ctx, operatorAnswerWait, "Wait up to "+operatorAnswerWait.String()+" for the outcome of the operator's "+string(op.Action),
+				func() bool { return r.operatorRecord(m.ID) != nil }); err != nil {
 				return "", err
 			}
 			if rec := r.operatorRecord(m.ID); rec != nil {

@@ -177,6 +177,7 @@ func (r *run) waitFor(ctx workflow.Context, d time.Duration, summary string, wan
 			return m, nil
 		}
 		r.showDetails(ctx, summary)
+		r.flushAttributes(ctx)
 		ready := func() bool { return r.ch.waiting() || r.s.Inbox.has(want) }
 		if d <= 0 {
 			if err := workflow.Await(ctx, ready); err != nil {
@@ -188,9 +189,7 @@ func (r *run) waitFor(ctx workflow.Context, d time.Duration, summary string, wan
 		if remaining <= 0 {
 			return nil, nil
 		}
-		ok, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
-			Timeout: remaining, TimerOptions: workflow.TimerOptions{Summary: summary},
-		}, ready)
+		ok, err := r.awaitUntil(ctx, remaining, summary, ready)
 		if err != nil {
 			return nil, err
 		}
@@ -199,4 +198,36 @@ func (r *run) waitFor(ctx workflow.Context, d time.Duration, summary string, wan
 			return r.s.Inbox.take(want), nil
 		}
 	}
+}
+
+// awaitUntil waits until ready or until d passes, and reports whether ready
+// came first. Its timer is then cancelled (fewerCommandsChange): left
+// alone, it would fire into a payment that has moved on and stay in
+// Temporal's timer table until then. The SDK's AwaitWithOptions cancels it
+// only with an SDK flag that v1.50 leaves off.
+func (r *run) awaitUntil(ctx workflow.Context, d time.Duration, summary string, ready func() bool) (bool, error) {
+	opts := workflow.TimerOptions{Summary: summary}
+	if !r.fewerCommands {
+		return workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: d, TimerOptions: opts}, ready)
+	}
+	return awaitCancellingTimer(ctx, d, opts, ready)
+}
+
+// awaitCancellingTimer is AwaitWithOptions cancelling its timer when ready
+// comes first.
+func awaitCancellingTimer(ctx workflow.Context, d time.Duration, opts workflow.TimerOptions, ready func() bool) (bool, error) {
+	if ready() {
+		return true, nil
+	}
+	timerCtx, cancelTimer := workflow.WithCancel(ctx)
+	timer := workflow.NewTimerWithOptions(timerCtx, d, opts)
+	if err := workflow.Await(ctx, func() bool { return timer.IsReady() || ready() }); err != nil {
+		cancelTimer()
+		return false, err
+	}
+	if timer.IsReady() {
+		return false, nil
+	}
+	cancelTimer()
+	return true, nil
 }

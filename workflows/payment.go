@@ -128,7 +128,21 @@ type run struct {
 	// tells the activity that an earlier attempt may have made the record.
 	// A new run after continue-as-new starts idle, with none in flight.
 	asked map[string]bool
+	// fewerCommands: this run cancels the timers of waits a message ended,
+	// and upserts search attributes set together in one command
+	// (fewerCommandsChange).
+	fewerCommands bool
+	// pendingAttributes are search attributes set since the last upsert.
+	pendingAttributes []temporal.SearchAttributeUpdate
 }
+
+// fewerCommandsChange gates two savings of Temporal commands that histories
+// recorded before them do not have: a wait a message ends cancels its
+// timer, rather than leave it to fire later into the payment (a workflow
+// task for nothing); and search attributes set together are upserted
+// together, at the next status change or wait, while OdooOrderRef is not
+// upserted again when the start set it.
+const fewerCommandsChange = "fewer-commands"
 
 // Run drives one order's Afterpay payment from the confirmed sale order to
 // the money recorded in Odoo, or given back, or to a clear reason why not.
@@ -146,16 +160,19 @@ func (p *Payment) Run(ctx workflow.Context, in PaymentInput) (*PaymentResult, er
 		r.s.Order.ID = in.OrderID
 	}
 	r.startMetering()
+	// Before the handlers, whose waits depend on it too.
+	r.fewerCommands = workflow.GetVersion(ctx, fewerCommandsChange, workflow.DefaultVersion, 1) >= 1
 	if err := r.registerHandlers(ctx); err != nil {
 		return nil, err
 	}
-	if in.Resume == nil {
+	if in.Resume == nil && !(r.fewerCommands && startedWith(ctx, OdooOrderRefKey, in.OrderName)) {
 		if err := workflow.UpsertTypedSearchAttributes(ctx, OdooOrderRefKey.ValueSet(in.OrderName)); err != nil {
 			return nil, err
 		}
 	}
 	for r.s.Phase != PhaseDone {
 		err := r.step(ctx)
+		r.flushAttributes(ctx)
 		r.meterMoney(ctx)
 		if err == nil {
 			r.recovered(ctx)
@@ -242,9 +259,44 @@ func (r *run) setStatus(ctx workflow.Context, s Status) {
 	r.s.Status = s
 	countStatus(ctx, s)
 	r.showDetails(ctx, "")
-	if err := workflow.UpsertTypedSearchAttributes(ctx, PaymentStatusKey.ValueSet(string(s))); err != nil {
-		r.logger.Error("Upserting PaymentStatus failed", "error", err)
+	if !r.fewerCommands {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, PaymentStatusKey.ValueSet(string(s))); err != nil {
+			r.logger.Error("Upserting PaymentStatus failed", "error", err)
+		}
+		return
 	}
+	r.pendingAttributes = append(r.pendingAttributes, PaymentStatusKey.ValueSet(string(s)))
+	r.flushAttributes(ctx)
+}
+
+// setAttributes sets search attributes: at once in a run before
+// fewerCommandsChange, else with the next status change, wait or step's
+// end (flushAttributes).
+func (r *run) setAttributes(ctx workflow.Context, updates ...temporal.SearchAttributeUpdate) error {
+	if !r.fewerCommands {
+		return workflow.UpsertTypedSearchAttributes(ctx, updates...)
+	}
+	r.pendingAttributes = append(r.pendingAttributes, updates...)
+	return nil
+}
+
+// flushAttributes upserts the search attributes set since the last upsert,
+// in one command.
+func (r *run) flushAttributes(ctx workflow.Context) {
+	if len(r.pendingAttributes) == 0 {
+		return
+	}
+	updates := r.pendingAttributes
+	r.pendingAttributes = nil
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		r.logger.Error("Upserting search attributes failed", "error", err)
+	}
+}
+
+// startedWith reports whether the workflow's start set key to value.
+func startedWith(ctx workflow.Context, key temporal.SearchAttributeKeyKeyword, value string) bool {
+	v, ok := workflow.GetTypedSearchAttributes(ctx).GetKeyword(key)
+	return ok && v == value
 }
 
 // finish ends the payment with status and reason.

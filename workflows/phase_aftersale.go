@@ -344,6 +344,7 @@ func (r *run) reconcileAndClose(ctx workflow.Context) error {
 // grows large.
 func (r *run) continueAsNew(ctx workflow.Context) error {
 	r.drain(ctx)
+	r.flushAttributes(ctx)
 	in := r.in
 	state := *r.s
 	in.Resume = &state

@@ -71,7 +71,7 @@ func (r *run) capture(ctx workflow.Context) error {
 // declined payment ends without money.
 func (r *run) approved(ctx workflow.Context, p *activities.PaymentOutcome) error {
 	r.s.AfterpayOrderID = p.OrderID
-	if err := workflow.UpsertTypedSearchAttributes(ctx, AfterpayOrderIDKey.ValueSet(p.OrderID)); err != nil {
+	if err := r.setAttributes(ctx, AfterpayOrderIDKey.ValueSet(p.OrderID)); err != nil {
 		return err
 	}
 	if !p.Approved() {

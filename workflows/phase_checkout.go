@@ -48,7 +48,7 @@ func (r *run) createCheckout(ctx workflow.Context) error {
 			return nil
 		}
 		r.s.Checkout.Token, r.s.Checkout.RedirectURL, r.s.Checkout.Expires = created.Token, created.RedirectCheckoutURL, created.Expires
-		if err := workflow.UpsertTypedSearchAttributes(ctx, AfterpayTokenKey.ValueSet(created.Token)); err != nil {
+		if err := r.setAttributes(ctx, AfterpayTokenKey.ValueSet(created.Token)); err != nil {
 			return err
 		}
 	}

@@ -17,6 +17,13 @@ func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files, "no recorded histories in testdata")
+	// Histories recorded before a versioned change (workflow.GetVersion)
+	// stay, so that the code paths kept for payments then in flight
+	// replay too.
+	older, err := filepath.Glob(filepath.Join("testdata", "before-*", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, older, "no histories recorded before fewerCommandsChange")
+	files = append(files, older...)
 	// One history per end-to-end path (`make histories` records them).
 	for _, path := range []string{
 		"payment-completed", "payment-customer-left", "payment-declined", "payment-compensated",
@@ -27,7 +34,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 		require.FileExists(t, filepath.Join("testdata", path+".json"), "the history of an end-to-end path")
 	}
 	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
+		name, _ := filepath.Rel("testdata", file)
+		t.Run(name, func(t *testing.T) {
 			// The histories' payloads are encrypted with the tests' key.
 			replayer, err := worker.NewWorkflowReplayerWithOptions(recordedConverters(t))
 			require.NoError(t, err)
