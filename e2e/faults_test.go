@@ -267,7 +267,9 @@ func TestEndToEndFaults(t *testing.T) {
 		// gives it to the next worker when its start-to-close timeout ends.
 		p.stopWorker(t)
 		killed := p.workerProcess(t)
-		p.odooFaults.Inject(odoofault.Rule{Model: "payment.transaction", Method: "write", Action: odoofault.Slow, Delay: 3 * time.Second, Times: 1})
+		// Slow until the step is seen in flight: a one-shot rule could be
+		// used up by another open payment's write.
+		unslow := p.odooFaults.Inject(odoofault.Rule{Model: "payment.transaction", Method: "write", Action: odoofault.Slow, Delay: 3 * time.Second})
 		t.Cleanup(p.odooFaults.Clear)
 		approved := make(chan error, 1)
 		go func() {
@@ -277,6 +279,7 @@ func TestEndToEndFaults(t *testing.T) {
 		p.waitForActivity(t, order, "SetTransactionState")
 		require.NoError(t, killed.Process.Signal(syscall.SIGKILL))
 		_ = killed.Wait()
+		unslow()
 		p.startWorker(t)
 		require.NoError(t, <-approved)
 		res := p.waitView(t, order, "was recorded", func(v workflows.StatusView) bool { return v.Phase == workflows.PhaseAfterSale })
