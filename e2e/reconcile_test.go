@@ -137,14 +137,34 @@ func (p *product) withTemporalDown(t testing.TB, fn func()) {
 	p.dev = dev
 }
 
-// requireNoPayment checks that the order has no payment workflow.
+// requireNoPayment checks that the order has no payment workflow. Right
+// after Temporal restarted, the client may take a while to reconnect (and
+// the server to answer): it asks until it gets an answer, for up to two
+// minutes.
 func (p *product) requireNoPayment(t testing.TB, order string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err := p.temporal.DescribeWorkflowExecution(ctx, p.workflowID(order), "")
-	var notFound *serviceerror.NotFound
-	require.True(t, errors.As(err, &notFound), "the order %s has no payment workflow: %v", order, err)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := p.temporal.DescribeWorkflowExecution(ctx, p.workflowID(order), "")
+		cancel()
+		var notFound *serviceerror.NotFound
+		if errors.As(err, &notFound) {
+			return
+		}
+		answered := err == nil || (!errors.Is(err, context.DeadlineExceeded) && !isUnavailable(err))
+		if answered || time.Now().After(deadline) {
+			require.Fail(t, "the order has a payment workflow, or Temporal did not say", "order %s: %v", order, err)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// isUnavailable reports whether err is Temporal not reachable (yet).
+func isUnavailable(err error) bool {
+	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
+	return errors.As(err, &unavailable) || errors.As(err, &deadline)
 }
 
 // editAfterpayPayment changes the amount of the order's payment in the
