@@ -47,7 +47,7 @@ type OdooClient interface {
 	PostNewNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error)
 	ReadMove(ctx context.Context, id int64) (*odoo.Move, error)
 	ReadOrderMoves(ctx context.Context, orderID int64) (*odoo.OrderMoves, error)
-	InvoiceOrderNow(ctx context.Context, orderID int64, moves *odoo.OrderMoves, afterpayOrderID string) ([]int64, error)
+	InvoiceOrderNow(ctx context.Context, orderID int64, moves *odoo.OrderMoves) ([]int64, error)
 	PostDraftInvoice(ctx context.Context, moveID int64) error
 	PostedInvoices(ctx context.Context, orderID int64) ([]int64, error)
 	CreateCreditNote(ctx context.Context, invoiceID int64, spec odoo.CreditNoteSpec) (int64, error)

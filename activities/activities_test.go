@@ -103,7 +103,7 @@ func (f *fakeOdoo) ReadOrderMoves(context.Context, int64) (*odoo.OrderMoves, err
 	return out, nil
 }
 
-func (f *fakeOdoo) InvoiceOrderNow(context.Context, int64, *odoo.OrderMoves, string) ([]int64, error) {
+func (f *fakeOdoo) InvoiceOrderNow(context.Context, int64, *odoo.OrderMoves) ([]int64, error) {
 	f.invoiced++
 	return nil, nil
 }

@@ -111,7 +111,7 @@ func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, erro
 	held := false
 	if in.Invoice {
 		if held = moves.Credited(); !held {
-			drafts, err := a.Odoo.InvoiceOrderNow(ctx, in.OrderID, moves, in.AfterpayOrderID)
+			drafts, err := a.Odoo.InvoiceOrderNow(ctx, in.OrderID, moves)
 			if err != nil {
 				return nil, odooFailure("invoice the order", err)
 			}

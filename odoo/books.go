@@ -194,19 +194,16 @@ func (o *OrderMoves) Credited() bool {
 // invoice's form, so the order is read back only when that answer does not
 // name one invoice.
 //
-// A non-empty afterpayOrderID is written on the invoices the wizard makes,
-// as their x_afterpay_order_id, through the context's default (Odoo gives
-// every record created in the call that has the field that value: the
-// invoices only), so that no write follows.
-func (c *Client) InvoiceOrderNow(ctx context.Context, orderID int64, moves *OrderMoves, afterpayOrderID string) ([]int64, error) {
+// The Afterpay order cannot be named on the new invoices through the
+// call's context (default_x_afterpay_order_id): Odoo 18's wizard does not
+// hand the caller's defaults to the invoices it makes (conformance shows
+// it), so SetMovesAfterpayOrderID writes it after.
+func (c *Client) InvoiceOrderNow(ctx context.Context, orderID int64, moves *OrderMoves) ([]int64, error) {
 	where := fmt.Sprintf("odoo: invoice sale.order %d", orderID)
 	if !moves.Invoiceable {
 		return moves.Drafts(), nil
 	}
 	wizCtx := map[string]any{"active_model": "sale.order", "active_ids": []any{orderID}, "active_id": orderID}
-	if afterpayOrderID != "" {
-		wizCtx["default_"+FieldAfterpayOrderID] = afterpayOrderID
-	}
 	wizID, err := c.Create(ctx, "sale.advance.payment.inv", map[string]any{"advance_payment_method": "delivered"}, wizCtx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)

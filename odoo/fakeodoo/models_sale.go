@@ -790,6 +790,10 @@ func (t *tx) invoiceOrder(order int64) (int64, error) {
 	if journal == 0 {
 		journal = t.journalOfType("sale")
 	}
+	// Odoo 18's wizard does not hand the caller's context defaults
+	// (default_<field>) to the invoices it makes.
+	restore := t.withoutContextDefaults()
+	defer restore()
 	inv, err := t.create("account.move", wire.NewStruct(
 		"move_type", "out_invoice", "partner_id", o["partner_invoice_id"], "partner_shipping_id", o["partner_shipping_id"],
 		"currency_id", o["currency_id"], "company_id", o["company_id"], "journal_id", journal,

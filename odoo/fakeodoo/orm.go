@@ -537,7 +537,8 @@ func (t *tx) create(modelName string, vals *wire.Struct) (int64, error) {
 	if err := t.checkFieldNames(m, vals); err != nil {
 		return 0, err
 	}
-	// Context keys default_<field> are defaults for any model, as in Odoo.
+	// Context keys default_<field> are defaults for any model, as in Odoo
+	// (except where Odoo drops them: withoutContextDefaults).
 	for _, k := range t.ctx.Keys() {
 		if name, ok := strings.CutPrefix(k, "default_"); ok && m.hasField(name) && !vals.Has(name) {
 			vals.Set(name, t.ctx.Value(k))
@@ -1033,4 +1034,17 @@ func (t *tx) ctxIDs(key string) []int64 {
 func (t *tx) today() string { return t.now.Format(dateLayout) }
 func (t *tx) nowString() string {
 	return t.now.Format(datetimeLayout)
+}
+
+// withoutContextDefaults drops the context's default_<field> keys until the
+// returned function restores the context.
+func (t *tx) withoutContextDefaults() (restore func()) {
+	saved := t.ctx
+	t.ctx = saved.Clone()
+	for _, k := range saved.Keys() {
+		if strings.HasPrefix(k, "default_") {
+			t.ctx.Delete(k)
+		}
+	}
+	return func() { t.ctx = saved }
 }
