@@ -42,6 +42,7 @@ type OdooClient interface {
 	SetTransactionState(ctx context.Context, txID int64, update odoo.TransactionUpdate) error
 	SetOrderAfterpay(ctx context.Context, orderID int64, f odoo.OrderAfterpay) error
 	SetMovesAfterpayOrderID(ctx context.Context, moveIDs []int64, afterpayOrderID string) error
+	NameMovesAndRead(ctx context.Context, moveIDs []int64, afterpayOrderID string) (*odoo.OrderMoves, error)
 	ScheduleActivity(ctx context.Context, spec odoo.ActivitySpec) (int64, error)
 	PostNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error)
 	PostNewNote(ctx context.Context, model string, resID int64, body, marker string) (int64, error)

@@ -50,6 +50,8 @@ type fakeOdoo struct {
 	// txPayments is what is open of the order's transactions' payments,
 	// as ReadOrderMoves reads them.
 	txPayments map[int64]money.Money
+	// drafts are what the next InvoiceOrderNow makes.
+	drafts []int64
 }
 
 type searchCall struct {
@@ -105,7 +107,37 @@ func (f *fakeOdoo) ReadOrderMoves(context.Context, int64) (*odoo.OrderMoves, err
 
 func (f *fakeOdoo) InvoiceOrderNow(context.Context, int64, *odoo.OrderMoves) ([]int64, error) {
 	f.invoiced++
-	return nil, nil
+	drafts := f.drafts
+	f.drafts = nil
+	return drafts, nil
+}
+
+// PostDraftInvoice posts the draft: it is among the posted invoices.
+func (f *fakeOdoo) PostDraftInvoice(_ context.Context, id int64) error {
+	if err := f.failure("PostDraftInvoice"); err != nil {
+		return err
+	}
+	f.posted = append(f.posted, id)
+	return nil
+}
+
+// NameMovesAndRead names the moves and answers them as posted invoices,
+// with the transactions' payments.
+func (f *fakeOdoo) NameMovesAndRead(_ context.Context, ids []int64, afterpayOrderID string) (*odoo.OrderMoves, error) {
+	if err := f.failure("NameMovesAndRead"); err != nil {
+		return nil, err
+	}
+	if f.moveAfterpay == nil {
+		f.moveAfterpay = map[int64]string{}
+	}
+	out := &odoo.OrderMoves{AfterpayOrderIDs: map[int64]string{}, PaymentsOpen: maps.Clone(f.txPayments)}
+	for _, id := range ids {
+		f.moveAfterpay[id] = afterpayOrderID
+		m := *f.moves[id]
+		m.ID, m.MoveType, m.State = id, "out_invoice", "posted"
+		out.Moves, out.AfterpayOrderIDs[id] = append(out.Moves, m), afterpayOrderID
+	}
+	return out, nil
 }
 
 func (f *fakeOdoo) PostedInvoices(context.Context, int64) ([]int64, error) {
@@ -569,6 +601,26 @@ func TestReadBooksTakesWhatIsOpenOfTheTransactionsPaymentFromTheOrdersRead(t *te
 	require.Equal(t, map[int64]money.Money{31: money.MustNew(500, "USD"), 77: money.MustNew(0, "USD")}, got.PaymentsOpen)
 	require.Equal(t, []string{"ReadOrderMoves", "PaymentResidual"}, od.calls,
 		"the transaction's payment comes with the order; only the other one is read")
+}
+
+func TestReadBooksNamesAndReadsBackTheInvoiceItPostsInOneCall(t *testing.T) {
+	od := &fakeOdoo{residual: money.MustNew(999, "USD"), drafts: []int64{6}, posted: []int64{5}, moves: map[int64]*odoo.Move{
+		5: {ID: 5, Name: "INV/1", AmountTotal: money.MustNew(6000, "USD"), AmountResidual: money.MustNew(0, "USD")},
+		6: {ID: 6, Name: "INV/2", AmountTotal: money.MustNew(3000, "USD"), AmountResidual: money.MustNew(0, "USD")},
+	}, txPayments: map[int64]money.Money{31: money.MustNew(0, "USD")}}
+	a := &Activities{Odoo: od}
+	val, err := run(t, a, a.ReadBooks, BooksInput{OrderID: 42, Invoice: true, AfterpayOrderID: "3001", PaymentIDs: []int64{31}})
+	require.NoError(t, err)
+	var got Books
+	require.NoError(t, val.(interface{ Get(any) error }).Get(&got))
+	require.Equal(t, []string{"ReadOrderMoves", "PostDraftInvoice", "NameMovesAndRead"}, od.calls,
+		"the order's moves are read once; the new invoice and the one not named yet are named and read back together")
+	require.Equal(t, map[int64]string{5: "3001", 6: "3001"}, od.moveAfterpay)
+	require.Equal(t, []Invoice{
+		{ID: 5, Name: "INV/1", Total: money.MustNew(6000, "USD"), Residual: money.MustNew(0, "USD")},
+		{ID: 6, Name: "INV/2", Total: money.MustNew(3000, "USD"), Residual: money.MustNew(0, "USD")},
+	}, got.Invoices)
+	require.Equal(t, map[int64]money.Money{31: money.MustNew(0, "USD")}, got.PaymentsOpen)
 }
 
 func TestReadBooksDoesNotInvoiceAnOrderCreditedFromItsInvoice(t *testing.T) {

@@ -120,23 +120,30 @@ func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, erro
 					return nil, odooFailure("post the invoice", err)
 				}
 			}
-			if len(drafts) > 0 {
+			switch {
+			case len(drafts) > 0 && in.AfterpayOrderID != "":
+				// The new invoices (and any other not named yet) are named
+				// and read back in one call: posting changed them and the
+				// payment it matched with them, and nothing else.
+				fresh, err := a.Odoo.NameMovesAndRead(ctx, append(drafts, unnamedInvoices(moves, in.AfterpayOrderID)...), in.AfterpayOrderID)
+				if err != nil {
+					return nil, odooFailure("write the Afterpay order on the invoices", err)
+				}
+				moves.Merge(fresh)
+			case len(drafts) > 0:
 				if moves, err = a.Odoo.ReadOrderMoves(ctx, in.OrderID); err != nil {
 					return nil, odooFailure("read the order's invoices", err)
 				}
 			}
 		}
 	}
-	var posted, unnamed []int64
+	var posted []int64
 	for _, m := range moves.Moves {
 		if m.MoveType == "out_invoice" && m.State == "posted" && moves.Linked[m.ID] {
 			posted = append(posted, m.ID)
-			if in.AfterpayOrderID != "" && moves.AfterpayOrderIDs[m.ID] != in.AfterpayOrderID {
-				unnamed = append(unnamed, m.ID)
-			}
 		}
 	}
-	if len(unnamed) > 0 {
+	if unnamed := unnamedInvoices(moves, in.AfterpayOrderID); len(unnamed) > 0 {
 		if err := a.Odoo.SetMovesAfterpayOrderID(ctx, unnamed, in.AfterpayOrderID); err != nil {
 			return nil, odooFailure("write the Afterpay order on the invoices", err)
 		}
@@ -177,6 +184,19 @@ func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, erro
 			Ref: m.Ref, Reverses: m.ReversedEntryID})
 	}
 	return out, nil
+}
+
+// unnamedInvoices are the order's posted invoices that do not name the
+// Afterpay order yet (none when there is no Afterpay order).
+func unnamedInvoices(moves *odoo.OrderMoves, afterpayOrderID string) []int64 {
+	var ids []int64
+	for _, m := range moves.Moves {
+		if afterpayOrderID != "" && m.MoveType == "out_invoice" && m.State == "posted" && moves.Linked[m.ID] &&
+			moves.AfterpayOrderIDs[m.ID] != afterpayOrderID {
+			ids = append(ids, m.ID)
+		}
+	}
+	return ids
 }
 
 // addPaid adds what is paid on move (its total less its residual).

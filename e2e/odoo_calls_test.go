@@ -15,18 +15,19 @@ import (
 // reconciled: every call costs the merchant's server. It was 63; the order
 // and its books are now read with web_read (the booked payment's residual
 // with the books), provisioned ids and the merchant's limits cached, the
-// order read once for its state and its checkout, and idempotency look-ups
-// made only on retries. Issue 13's goal is 15.
-const maxOdooCallsPerPayment = 16
+// order read once for its state and its checkout, the invoice it posts
+// named and read back in one web_save, and idempotency look-ups made only
+// on retries. Issue 13's goal is 15.
+const maxOdooCallsPerPayment = 15
 
 // orderReads is how the workflow reads the order until it is confirmed,
 // and books reads how it reads the order's books: the same call.
 const (
 	orderReads = "sale.order web_read"
 	// ownOrderReads are the payment's own: the order (its state and its
-	// checkout), then its books after booking the capture and after
-	// posting the invoice.
-	ownOrderReads = 3
+	// checkout), then its books after booking the capture (the invoice it
+	// posts is read back as it is named).
+	ownOrderReads = 2
 )
 
 // TestOdooCallsPerPayment counts the calls one immediate payment of an

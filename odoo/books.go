@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/odoo-afterpay/bridge/money"
 )
@@ -72,22 +73,8 @@ func (c *Client) ReadOrderMoves(ctx context.Context, orderID int64) (*OrderMoves
 	if err := d.Err(); err != nil {
 		return nil, err
 	}
-	txs, err := recs[0].RelatedList("transaction_ids")
-	if err != nil {
-		return nil, fmt.Errorf("odoo: decode sale.order %d: %w", orderID, err)
-	}
-	for _, tx := range txs {
-		payment, err := tx.Related("payment_id")
-		if err != nil {
-			return nil, fmt.Errorf("odoo: decode payment.transaction %d: %w", tx.ID(), err)
-		}
-		if payment == nil {
-			continue
-		}
-		// A payment not posted is left out: PaymentResidual says why.
-		if open, err := decodePaymentResidual(payment); err == nil {
-			out.PaymentsOpen[payment.ID()] = open
-		}
+	if err := addPaymentsOpen(out.PaymentsOpen, recs[0]); err != nil {
+		return nil, err
 	}
 	pickings, err := recs[0].RelatedList("picking_ids")
 	if err != nil {
@@ -240,4 +227,86 @@ func (c *Client) PostDraftInvoice(ctx context.Context, moveID int64) error {
 		return fmt.Errorf("odoo: post account.move %d: %w", moveID, err)
 	}
 	return nil
+}
+
+// NameMovesAndRead writes the Afterpay order on moves (SetMovesAfterpayOrderID)
+// and reads them back in the same call (web_save), with what is open of
+// the payments of the transactions linked to them: what ReadBooks needs of
+// the invoices it just posted, without reading the whole order again.
+// The moves come back in moves' order as ReadOrderMoves decodes them.
+func (c *Client) NameMovesAndRead(ctx context.Context, moveIDs []int64, afterpayOrderID string) (*OrderMoves, error) {
+	where := fmt.Sprintf("odoo: set the Afterpay order id of account.move %v", moveIDs)
+	if strings.TrimSpace(afterpayOrderID) == "" {
+		return nil, fmt.Errorf("%s: afterpayOrderID is required", where)
+	}
+	ids := uniqueIDs(moveIDs...)
+	spec := moveSpec()
+	spec["transaction_ids"] = map[string]any{"fields": map[string]any{"payment_id": map[string]any{"fields": paymentResidualSpec()}}}
+	recs, err := c.WebSave(ctx, "account.move", ids, map[string]any{FieldAfterpayOrderID: afterpayOrderID}, spec)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, provisioningHint(err))
+	}
+	out := &OrderMoves{AfterpayOrderIDs: map[int64]string{}, Linked: map[int64]bool{}, Pickings: map[int64]string{},
+		PaymentsOpen: map[int64]money.Money{}}
+	for _, r := range recs {
+		m, err := decodeMove(r)
+		if err != nil {
+			return nil, err
+		}
+		ap, err := r.String(FieldAfterpayOrderID)
+		if err != nil {
+			return nil, fmt.Errorf("odoo: decode account.move %d: %w", m.ID, err)
+		}
+		out.Moves, out.AfterpayOrderIDs[m.ID] = append(out.Moves, *m), ap
+		if err := addPaymentsOpen(out.PaymentsOpen, r); err != nil {
+			return nil, err
+		}
+	}
+	if len(out.Moves) != len(ids) {
+		return nil, fmt.Errorf("%s: %d of %d moves read back: %w", where, len(out.Moves), len(ids), ErrNotFound)
+	}
+	return out, nil
+}
+
+// addPaymentsOpen adds what is open of the payments of rec's
+// transaction_ids (read with paymentResidualSpec) to open.
+func addPaymentsOpen(open map[int64]money.Money, rec Record) error {
+	txs, err := rec.RelatedList("transaction_ids")
+	if err != nil {
+		return fmt.Errorf("odoo: decode %d: %w", rec.ID(), err)
+	}
+	for _, tx := range txs {
+		payment, err := tx.Related("payment_id")
+		if err != nil {
+			return fmt.Errorf("odoo: decode payment.transaction %d: %w", tx.ID(), err)
+		}
+		if payment == nil {
+			continue
+		}
+		// A payment not posted is left out: PaymentResidual says why.
+		if residual, err := decodePaymentResidual(payment); err == nil {
+			open[payment.ID()] = residual
+		}
+	}
+	return nil
+}
+
+// Merge takes the moves in fresh (as read after a change) over those in o,
+// with their Afterpay order and what is open of their payments; fresh
+// moves are the order's own (linked).
+func (o *OrderMoves) Merge(fresh *OrderMoves) {
+	for _, m := range fresh.Moves {
+		i := slices.IndexFunc(o.Moves, func(have Move) bool { return have.ID == m.ID })
+		if i < 0 {
+			o.Moves = append(o.Moves, m)
+		} else {
+			o.Moves[i] = m
+		}
+		o.Linked[m.ID] = true
+		o.AfterpayOrderIDs[m.ID] = fresh.AfterpayOrderIDs[m.ID]
+	}
+	slices.SortFunc(o.Moves, func(a, b Move) int { return cmp.Compare(a.ID, b.ID) })
+	for id, open := range fresh.PaymentsOpen {
+		o.PaymentsOpen[id] = open
+	}
 }

@@ -2,6 +2,7 @@ package odoo_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -58,9 +59,17 @@ func cOrderBooks(t *testing.T, b *cbackend) observation {
 	require.NoError(t, err)
 	require.Equal(t, drafts, drafted.Drafts(), "the wizard's answer names the invoice it made")
 	require.NoError(t, b.c.PostDraftInvoice(ctx, drafts[0]))
-	require.NoError(t, b.c.SetMovesAfterpayOrderID(ctx, drafts, b.ref("AP-BOOKS")))
+	// Named and read back in one call (web_save), as the order's books
+	// read them.
+	named, err := b.c.NameMovesAndRead(ctx, drafts, b.ref("AP-BOOKS"))
+	require.NoError(t, err)
 	posted, err := b.c.ReadOrderMoves(ctx, order)
 	require.NoError(t, err)
+	require.Len(t, named.Moves, 1)
+	require.Equal(t, posted.Moves[slices.IndexFunc(posted.Moves, func(m odoo.Move) bool { return m.ID == drafts[0] })], named.Moves[0])
+	require.Equal(t, posted.AfterpayOrderIDs[drafts[0]], named.AfterpayOrderIDs[drafts[0]])
+	obs["named and read back"] = observation{"state": named.Moves[0].State, "total": named.Moves[0].AmountTotal.String(),
+		"payments": len(named.PaymentsOpen)}
 	obs["posted"] = books(posted)
 	require.Equal(t, b.ref("AP-BOOKS"), posted.AfterpayOrderIDs[drafts[0]])
 	obs["afterpay order on the invoice"] = posted.AfterpayOrderIDs[drafts[0]] == b.ref("AP-BOOKS")

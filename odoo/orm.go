@@ -119,6 +119,20 @@ func (c *Client) WebRead(ctx context.Context, model string, ids []int64, spec ma
 	return recs, nil
 }
 
+// WebSave writes vals on the records and reads them back along spec, in
+// one call (Odoo 17+'s web_save, as the web client saves a form).
+func (c *Client) WebSave(ctx context.Context, model string, ids []int64, vals, spec map[string]any) ([]Record, error) {
+	res, err := c.ExecuteKW(ctx, model, "web_save", []any{int64sToAny(ids), vals}, map[string]any{"specification": spec})
+	if err != nil {
+		return nil, fmt.Errorf("odoo: web_save %s %v: %w", model, ids, err)
+	}
+	recs, err := recordList(res)
+	if err != nil {
+		return nil, &ProtocolError{Op: "web_save " + model, Err: err}
+	}
+	return recs, nil
+}
+
 // readOne reads one record, returning ErrNotFound when it does not exist.
 func (c *Client) readOne(ctx context.Context, model string, id int64, fields []string, kwctx map[string]any) (Record, error) {
 	recs, err := c.Read(ctx, model, []int64{id}, fields, kwctx)

@@ -232,6 +232,8 @@ func genericMethod(name string) methodFunc {
 		return methodCheckAccess
 	case "web_read":
 		return methodWebRead
+	case "web_save":
+		return methodWebSave
 	}
 	return nil
 }

@@ -66,6 +66,50 @@ func methodWebRead(c *call) (any, error) {
 	return out, nil
 }
 
+// methodWebSave is the web client's save (Odoo 17+): the records are
+// written with vals (or one is created from them when there are none),
+// then read along the specification, as web_read does.
+func methodWebSave(c *call) (any, error) {
+	ids, err := c.rawIDs()
+	if err != nil {
+		return nil, err
+	}
+	a, err := c.bind(1, "vals", "specification")
+	if err != nil {
+		return nil, err
+	}
+	vals, ok := a.get(0).(*wire.Struct)
+	if !ok {
+		return nil, typeErrorf("Base.web_save() missing 1 required positional argument: 'vals'")
+	}
+	if !a.has[1] {
+		return nil, typeErrorf("Base.web_save() missing 1 required positional argument: 'specification'")
+	}
+	if len(ids) == 0 {
+		id, err := c.t.create(c.m.name, vals)
+		if err != nil {
+			return nil, err
+		}
+		ids = []int64{id}
+	} else {
+		if ids, err = c.ids(); err != nil {
+			return nil, err
+		}
+		if err := c.t.write(c.m.name, ids, vals); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := c.t.webRead(c.m, ids, a.get(1))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, len(rows))
+	for i, r := range rows {
+		out[i] = r
+	}
+	return out, nil
+}
+
 // webRead reads ids of m (nil for a model the fake does not have) along
 // spec. Missing ids are skipped, except when only ids are asked for: then
 // Odoo answers from the ids themselves without reading.
