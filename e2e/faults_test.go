@@ -209,7 +209,7 @@ func TestEndToEndFaults(t *testing.T) {
 			model, method string // an Odoo call the activity makes
 			endpoint      string // or an Afterpay endpoint
 		}{
-			{activity: "ReadOrderState", model: "sale.order", method: "search_read"},
+			{activity: "ReadOrderState", model: "sale.order", method: "web_read"},
 			{activity: "CreateCheckout", endpoint: sandbox.EndpointCreateCheckout},
 			{activity: "OpenTransaction", model: "payment.transaction", method: "create"},
 			{activity: "CapturePayment", endpoint: sandbox.EndpointCapture},
