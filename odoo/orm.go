@@ -81,13 +81,18 @@ func (c *Client) Read(ctx context.Context, model string, ids []int64, fields []s
 	if kwctx != nil {
 		kw["context"] = kwctx
 	}
-	res, err := c.ExecuteKW(ctx, model, "read", []any{int64sToAny(ids)}, kw)
+	return c.callForRecords(ctx, model, "read", ids, []any{int64sToAny(ids)}, kw)
+}
+
+// callForRecords calls a method that answers a list of records.
+func (c *Client) callForRecords(ctx context.Context, model, method string, ids []int64, args []any, kw map[string]any) ([]Record, error) {
+	res, err := c.ExecuteKW(ctx, model, method, args, kw)
 	if err != nil {
-		return nil, fmt.Errorf("odoo: read %s %v: %w", model, ids, err)
+		return nil, fmt.Errorf("odoo: %s %s %v: %w", method, model, ids, err)
 	}
 	recs, err := recordList(res)
 	if err != nil {
-		return nil, &ProtocolError{Op: "read " + model, Err: err}
+		return nil, &ProtocolError{Op: method + " " + model, Err: err}
 	}
 	return recs, nil
 }
@@ -108,29 +113,13 @@ func (c *Client) WebRead(ctx context.Context, model string, ids []int64, spec ma
 	if kwctx != nil {
 		kw["context"] = kwctx
 	}
-	res, err := c.ExecuteKW(ctx, model, "web_read", []any{int64sToAny(ids)}, kw)
-	if err != nil {
-		return nil, fmt.Errorf("odoo: web_read %s %v: %w", model, ids, err)
-	}
-	recs, err := recordList(res)
-	if err != nil {
-		return nil, &ProtocolError{Op: "web_read " + model, Err: err}
-	}
-	return recs, nil
+	return c.callForRecords(ctx, model, "web_read", ids, []any{int64sToAny(ids)}, kw)
 }
 
 // WebSave writes vals on the records and reads them back along spec, in
 // one call (Odoo 17+'s web_save, as the web client saves a form).
 func (c *Client) WebSave(ctx context.Context, model string, ids []int64, vals, spec map[string]any) ([]Record, error) {
-	res, err := c.ExecuteKW(ctx, model, "web_save", []any{int64sToAny(ids), vals}, map[string]any{"specification": spec})
-	if err != nil {
-		return nil, fmt.Errorf("odoo: web_save %s %v: %w", model, ids, err)
-	}
-	recs, err := recordList(res)
-	if err != nil {
-		return nil, &ProtocolError{Op: "web_save " + model, Err: err}
-	}
-	return recs, nil
+	return c.callForRecords(ctx, model, "web_save", ids, []any{int64sToAny(ids), vals}, map[string]any{"specification": spec})
 }
 
 // readOne reads one record, returning ErrNotFound when it does not exist.

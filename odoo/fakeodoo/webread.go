@@ -55,7 +55,12 @@ func methodWebRead(c *call) (any, error) {
 	if !bound {
 		return nil, typeErrorf("Base.web_read() missing 1 required positional argument: 'specification'")
 	}
-	rows, err := c.t.webRead(c.m, ids, spec)
+	return c.t.webReadAnswer(c.m, ids, spec)
+}
+
+// webReadAnswer is web_read's answer: the rows as a list.
+func (t *tx) webReadAnswer(m *model, ids []int64, spec any) (any, error) {
+	rows, err := t.webRead(m, ids, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -99,15 +104,7 @@ func methodWebSave(c *call) (any, error) {
 			return nil, err
 		}
 	}
-	rows, err := c.t.webRead(c.m, ids, a.get(1))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]any, len(rows))
-	for i, r := range rows {
-		out[i] = r
-	}
-	return out, nil
+	return c.t.webReadAnswer(c.m, ids, a.get(1))
 }
 
 // webRead reads ids of m (nil for a model the fake does not have) along
