@@ -109,10 +109,10 @@ func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, erro
 		}
 	}
 	held := false
+	var drafts []int64
 	if in.Invoice {
 		if held = moves.Credited(); !held {
-			drafts, err := a.Odoo.InvoiceOrderNow(ctx, in.OrderID, moves)
-			if err != nil {
+			if drafts, err = a.Odoo.InvoiceOrderNow(ctx, in.OrderID, moves); err != nil {
 				return nil, odooFailure("invoice the order", err)
 			}
 			for _, id := range drafts {
@@ -120,32 +120,29 @@ func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, erro
 					return nil, odooFailure("post the invoice", err)
 				}
 			}
-			switch {
-			case len(drafts) > 0 && in.AfterpayOrderID != "":
-				// The new invoices (and any other not named yet) are named
-				// and read back in one call: posting changed them and the
-				// payment it matched with them, and nothing else.
-				fresh, err := a.Odoo.NameMovesAndRead(ctx, append(drafts, unnamedInvoices(moves, in.AfterpayOrderID)...), in.AfterpayOrderID)
-				if err != nil {
-					return nil, odooFailure("write the Afterpay order on the invoices", err)
-				}
-				moves.Merge(fresh)
-			case len(drafts) > 0:
-				if moves, err = a.Odoo.ReadOrderMoves(ctx, in.OrderID); err != nil {
-					return nil, odooFailure("read the order's invoices", err)
-				}
+		}
+	}
+	switch {
+	case in.AfterpayOrderID != "":
+		// The invoices just posted, and any other not naming the Afterpay
+		// order yet, are named and read back in one call: posting changed
+		// them and the payment it matched with them, and nothing else.
+		if ids := append(drafts, unnamedInvoices(moves, in.AfterpayOrderID)...); len(ids) > 0 {
+			fresh, err := a.Odoo.NameMovesAndRead(ctx, ids, in.AfterpayOrderID)
+			if err != nil {
+				return nil, odooFailure("write the Afterpay order on the invoices", err)
 			}
+			moves.Merge(fresh)
+		}
+	case len(drafts) > 0:
+		if moves, err = a.Odoo.ReadOrderMoves(ctx, in.OrderID); err != nil {
+			return nil, odooFailure("read the order's invoices", err)
 		}
 	}
 	var posted []int64
 	for _, m := range moves.Moves {
 		if m.MoveType == "out_invoice" && m.State == "posted" && moves.Linked[m.ID] {
 			posted = append(posted, m.ID)
-		}
-	}
-	if unnamed := unnamedInvoices(moves, in.AfterpayOrderID); len(unnamed) > 0 {
-		if err := a.Odoo.SetMovesAfterpayOrderID(ctx, unnamed, in.AfterpayOrderID); err != nil {
-			return nil, odooFailure("write the Afterpay order on the invoices", err)
 		}
 	}
 	out := &Books{Invoices: make([]Invoice, 0, len(posted)), InvoicingHeld: held}
@@ -187,12 +184,11 @@ func (a *Activities) ReadBooks(ctx context.Context, in BooksInput) (*Books, erro
 }
 
 // unnamedInvoices are the order's posted invoices that do not name the
-// Afterpay order yet (none when there is no Afterpay order).
+// Afterpay order yet.
 func unnamedInvoices(moves *odoo.OrderMoves, afterpayOrderID string) []int64 {
 	var ids []int64
 	for _, m := range moves.Moves {
-		if afterpayOrderID != "" && m.MoveType == "out_invoice" && m.State == "posted" && moves.Linked[m.ID] &&
-			moves.AfterpayOrderIDs[m.ID] != afterpayOrderID {
+		if m.MoveType == "out_invoice" && m.State == "posted" && moves.Linked[m.ID] && moves.AfterpayOrderIDs[m.ID] != afterpayOrderID {
 			ids = append(ids, m.ID)
 		}
 	}

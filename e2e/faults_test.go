@@ -130,7 +130,7 @@ func TestEndToEndFaults(t *testing.T) {
 		for _, call := range [][2]string{
 			{"payment.transaction", "create"}, {"payment.transaction", "write"}, {"sale.order", "message_post"},
 			{"sale.order", "write"}, {"sale.advance.payment.inv", "create_invoices"}, {"account.move", "action_post"},
-			{"account.move", "write"}, {"account.payment", "create"}, {"account.payment", "action_post"}, {"account.payment", "write"},
+			{"account.move", "write"}, {"account.move", "web_save"}, {"account.payment", "create"}, {"account.payment", "action_post"}, {"account.payment", "write"},
 			{"account.move", "js_assign_outstanding_line"},
 		} {
 			p.odooFaults.Inject(odoofault.Rule{Model: call[0], Method: call[1], Action: odoofault.LoseAnswer, Times: 1})

@@ -97,20 +97,10 @@ func (c *Client) ReadOrderMoves(ctx context.Context, orderID int64) (*OrderMoves
 		return nil, fmt.Errorf("odoo: decode sale.order %d: %w", orderID, err)
 	}
 	add := func(r Record) error {
-		m, err := decodeMove(r)
-		if err != nil {
-			return err
-		}
-		if slices.ContainsFunc(out.Moves, func(have Move) bool { return have.ID == m.ID }) {
+		if slices.ContainsFunc(out.Moves, func(have Move) bool { return have.ID == r.ID() }) {
 			return nil
 		}
-		ap, err := r.String(FieldAfterpayOrderID)
-		if err != nil {
-			return fmt.Errorf("odoo: decode account.move %d: %w", m.ID, err)
-		}
-		out.AfterpayOrderIDs[m.ID] = ap
-		out.Moves = append(out.Moves, *m)
-		return nil
+		return out.add(r)
 	}
 	for _, r := range linked {
 		out.Linked[r.ID()] = true
@@ -184,7 +174,7 @@ func (o *OrderMoves) Credited() bool {
 // The Afterpay order cannot be named on the new invoices through the
 // call's context (default_x_afterpay_order_id): Odoo 18's wizard does not
 // hand the caller's defaults to the invoices it makes (conformance shows
-// it), so SetMovesAfterpayOrderID writes it after.
+// it), so NameMovesAndRead names them after.
 func (c *Client) InvoiceOrderNow(ctx context.Context, orderID int64, moves *OrderMoves) ([]int64, error) {
 	where := fmt.Sprintf("odoo: invoice sale.order %d", orderID)
 	if !moves.Invoiceable {
@@ -249,15 +239,9 @@ func (c *Client) NameMovesAndRead(ctx context.Context, moveIDs []int64, afterpay
 	out := &OrderMoves{AfterpayOrderIDs: map[int64]string{}, Linked: map[int64]bool{}, Pickings: map[int64]string{},
 		PaymentsOpen: map[int64]money.Money{}}
 	for _, r := range recs {
-		m, err := decodeMove(r)
-		if err != nil {
+		if err := out.add(r); err != nil {
 			return nil, err
 		}
-		ap, err := r.String(FieldAfterpayOrderID)
-		if err != nil {
-			return nil, fmt.Errorf("odoo: decode account.move %d: %w", m.ID, err)
-		}
-		out.Moves, out.AfterpayOrderIDs[m.ID] = append(out.Moves, *m), ap
 		if err := addPaymentsOpen(out.PaymentsOpen, r); err != nil {
 			return nil, err
 		}
@@ -266,6 +250,20 @@ func (c *Client) NameMovesAndRead(ctx context.Context, moveIDs []int64, afterpay
 		return nil, fmt.Errorf("%s: %d of %d moves read back: %w", where, len(out.Moves), len(ids), ErrNotFound)
 	}
 	return out, nil
+}
+
+// add decodes a move read with moveSpec, and its Afterpay order.
+func (o *OrderMoves) add(r Record) error {
+	m, err := decodeMove(r)
+	if err != nil {
+		return err
+	}
+	ap, err := r.String(FieldAfterpayOrderID)
+	if err != nil {
+		return fmt.Errorf("odoo: decode account.move %d: %w", m.ID, err)
+	}
+	o.Moves, o.AfterpayOrderIDs[m.ID] = append(o.Moves, *m), ap
+	return nil
 }
 
 // addPaymentsOpen adds what is open of the payments of rec's

@@ -259,13 +259,10 @@ func (r *run) setStatus(ctx workflow.Context, s Status) {
 	r.s.Status = s
 	countStatus(ctx, s)
 	r.showDetails(ctx, "")
-	if !r.fewerCommands {
-		if err := workflow.UpsertTypedSearchAttributes(ctx, PaymentStatusKey.ValueSet(string(s))); err != nil {
-			r.logger.Error("Upserting PaymentStatus failed", "error", err)
-		}
-		return
+	// With what was set since the last upsert, in one command.
+	if err := r.setAttributes(ctx, PaymentStatusKey.ValueSet(string(s))); err != nil {
+		r.logger.Error("Upserting PaymentStatus failed", "error", err)
 	}
-	r.pendingAttributes = append(r.pendingAttributes, PaymentStatusKey.ValueSet(string(s)))
 	r.flushAttributes(ctx)
 }
 
